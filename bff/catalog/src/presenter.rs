@@ -1,0 +1,128 @@
+//! Turns catalog-service records into what the catalog screens show: formatted prices,
+//! stock badges, image URLs, paging.
+
+use catalog_api as ui;
+use catalog_service_api as service;
+
+/// At or below this many items the badge warns "Only N left".
+pub const LOW_STOCK: i32 = 5;
+/// The quantity picker never offers more than this, however much is in stock.
+pub const MAX_QUANTITY_PER_ORDER: u32 = 10;
+
+pub fn card(product: service::Product) -> ui::ProductCard {
+    ui::ProductCard {
+        id: product.id,
+        price: format_price(product.price_minor, &product.currency),
+        image: image(&product.slug, &product.name),
+        stock: stock_badge(product.stock),
+        slug: product.slug,
+        name: product.name,
+    }
+}
+
+pub fn detail(product: service::Product) -> ui::ProductDetail {
+    let max_quantity = u32::try_from(product.stock.max(0))
+        .unwrap_or_default()
+        .min(MAX_QUANTITY_PER_ORDER);
+    ui::ProductDetail {
+        id: product.id,
+        price: format_price(product.price_minor, &product.currency),
+        image: image(&product.slug, &product.name),
+        stock: stock_badge(product.stock),
+        category: ui::CategoryRef {
+            slug: product.category.slug,
+            name: product.category.name,
+        },
+        max_quantity,
+        slug: product.slug,
+        name: product.name,
+        description: product.description,
+    }
+}
+
+pub fn facet(category: service::CategoryCount) -> ui::CategoryFacet {
+    ui::CategoryFacet {
+        slug: category.slug,
+        name: category.name,
+        product_count: category.product_count,
+    }
+}
+
+pub fn paging(list: &service::ProductList) -> ui::Paging {
+    let per_page = list.per_page.max(1);
+    ui::Paging {
+        page: list.page,
+        per_page,
+        total_items: list.total,
+        total_pages: u32::try_from(list.total.div_ceil(u64::from(per_page))).unwrap_or(u32::MAX),
+    }
+}
+
+fn image(slug: &str, name: &str) -> ui::Image {
+    ui::Image {
+        url: ui::image_url(slug),
+        alt: name.to_owned(),
+    }
+}
+
+pub fn stock_badge(stock: i32) -> ui::StockBadge {
+    let (level, label) = match stock {
+        ..=0 => (ui::StockLevel::OutOfStock, "Out of stock".to_owned()),
+        1..=LOW_STOCK => (ui::StockLevel::Low, format!("Only {stock} left")),
+        _ => (ui::StockLevel::InStock, "In stock".to_owned()),
+    };
+    ui::StockBadge { level, label }
+}
+
+/// `€1,234.50`, `$9.00`, `£12.00`; other currencies as `12.00 CHF`.
+pub fn format_price(minor: i64, currency: &str) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let minor = minor.unsigned_abs();
+    let whole = (minor / 100).to_string();
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let amount = format!("{grouped}.{:02}", minor % 100);
+    match currency {
+        "EUR" => format!("{sign}€{amount}"),
+        "USD" => format!("{sign}${amount}"),
+        "GBP" => format!("{sign}£{amount}"),
+        other => format!("{sign}{amount} {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_are_grouped_and_have_two_decimals() {
+        assert_eq!(format_price(450, "EUR"), "€4.50");
+        assert_eq!(format_price(34_900, "EUR"), "€349.00");
+        assert_eq!(format_price(123_456_789, "USD"), "$1,234,567.89");
+        assert_eq!(format_price(5, "CHF"), "0.05 CHF");
+        assert_eq!(format_price(-1250, "GBP"), "-£12.50");
+    }
+
+    #[test]
+    fn stock_badges_follow_the_count() {
+        assert_eq!(stock_badge(0).level, ui::StockLevel::OutOfStock);
+        assert_eq!(stock_badge(3).label, "Only 3 left");
+        assert_eq!(stock_badge(LOW_STOCK + 1).label, "In stock");
+    }
+
+    #[test]
+    fn total_pages_round_up() {
+        let list = service::ProductList {
+            items: vec![],
+            page: 1,
+            per_page: 24,
+            total: 49,
+        };
+        assert_eq!(paging(&list).total_pages, 3);
+    }
+}

@@ -1,0 +1,76 @@
+//! The browser events micro-frontends use to talk to each other — the only way they do.
+//!
+//! Each event is a `CustomEvent` dispatched on `window`, named `<owner>:<event>`, whose
+//! `detail` is a plain JSON object (camelCase keys). This module is the one place they are
+//! listed and typed; an MFE in any language can take part by using the same names and
+//! shapes.
+//!
+//! | name                  | sent by | `detail`                                  | meaning |
+//! |-----------------------|---------|-------------------------------------------|---------|
+//! | `catalog:add-to-cart` | catalog | `{ "productId": 12, "quantity": 2 }`      | the shopper asked to put this product in the cart |
+//! | `cart:changed`        | cart    | `{ "itemCount": 3 }`                      | the cart's contents changed (also the answer to an add-to-cart) |
+
+use gloo_events::EventListener;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// A typed shop event: its name and its `detail` payload.
+pub trait ShopEvent: Serialize + DeserializeOwned {
+    const NAME: &'static str;
+}
+
+/// The shopper asked to put a product in the cart. Sent by the catalog, handled by the cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddToCart {
+    pub product_id: i64,
+    pub quantity: u32,
+}
+
+impl ShopEvent for AddToCart {
+    const NAME: &'static str = "catalog:add-to-cart";
+}
+
+/// The cart changed. Sent by the cart after every change, including an add-to-cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CartChanged {
+    pub item_count: u32,
+}
+
+impl ShopEvent for CartChanged {
+    const NAME: &'static str = "cart:changed";
+}
+
+/// Sends `event` to every MFE on the page.
+pub fn dispatch<E: ShopEvent>(event: &E) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let detail = serde_json::to_string(event)
+        .ok()
+        .and_then(|json| js_sys::JSON::parse(&json).ok())
+        .unwrap_or(JsValue::NULL);
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(&detail);
+    if let Ok(custom) = web_sys::CustomEvent::new_with_event_init_dict(E::NAME, &init) {
+        let _ = window.dispatch_event(&custom);
+    }
+}
+
+/// Calls `handle` for every `E` sent on this page until the returned listener is dropped.
+/// Events whose detail does not have `E`'s shape are ignored.
+pub fn listen<E: ShopEvent + 'static>(handle: impl Fn(E) + 'static) -> Option<EventListener> {
+    let window = web_sys::window()?;
+    Some(EventListener::new(&window, E::NAME, move |event| {
+        let detail = event
+            .dyn_ref::<web_sys::CustomEvent>()
+            .map(|custom| custom.detail())
+            .and_then(|detail| js_sys::JSON::stringify(&detail).ok())
+            .and_then(|json| json.as_string())
+            .and_then(|json| serde_json::from_str::<E>(&json).ok());
+        if let Some(detail) = detail {
+            handle(detail);
+        }
+    }))
+}

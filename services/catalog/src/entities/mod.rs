@@ -1,0 +1,5 @@
+//! The catalog's tables, as sea-orm entities.
+
+pub mod category;
+pub mod product;
+pub mod product_image;
