@@ -1,6 +1,9 @@
 //! catalog-bff against a real catalog-service (contract tests), on SQLite and PostgreSQL,
 //! and against a service that is down or never answers.
 
+// A failed expectation in a test is that test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use catalog_api::{ListingPage, ProductDetail, StockLevel};
 use catalog_bff::{configuration::Configuration, startup::Application};
 use catalog_service::on_both_databases;

@@ -1,6 +1,9 @@
 //! catalog-service over HTTP, as its clients use it: every behaviour on SQLite and on
 //! PostgreSQL (see `catalog_service::testing`).
 
+// A failed expectation in a test is that test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use catalog_service::on_both_databases;
 use catalog_service::testing::RunningService;
 use catalog_service_api::{CategoryCount, Product, ProductList};

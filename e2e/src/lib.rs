@@ -1,0 +1,289 @@
+//! The browser tests' harness: the whole shop, started once per test run.
+//!
+//! catalog-service (on a fresh SQLite database) and catalog-bff run in this process; the
+//! published site (shell + the MFE builds `cargo xtask test` made), nginx and chromedriver
+//! are real, and are stopped by their PID when the [`Shop`] is dropped. Tests drive
+//! headless Chromium through nginx, as a shopper would.
+
+use anyhow::{bail, Context, Result};
+use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Duration;
+use xtask::gateway::Gateway;
+use xtask::process::{free_port, Child};
+use xtask::site::{Descriptor, Site};
+use xtask::{health, mfe, tools, workspace};
+
+/// How long a shopper-visible change may take before a test gives up on it.
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+pub struct Shop {
+    runtime: tokio::runtime::Runtime,
+    _service: catalog_service::testing::RunningService,
+    work: PathBuf,
+    nginx: PathBuf,
+    bff: String,
+    gateways: Mutex<Vec<Child>>,
+    chromedriver: Child,
+    chromedriver_url: String,
+    /// The shop, through nginx: `http://127.0.0.1:<port>`.
+    pub url: String,
+}
+
+impl Shop {
+    pub fn start() -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let work = std::env::temp_dir().join(format!("storefront-e2e-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(&work)?;
+
+        let (service, bff) = runtime.block_on(async {
+            let service =
+                catalog_service::testing::spawn(catalog_service::testing::TestDatabase::Sqlite)
+                    .await
+                    .context("starting catalog-service")?;
+            let bff = catalog_bff::startup::Application::build(
+                catalog_bff::configuration::Configuration {
+                    host: "127.0.0.1".into(),
+                    port: 0,
+                    catalog_service_url: service.address.clone(),
+                    upstream_timeout: Duration::from_millis(800),
+                },
+            )?;
+            let address = format!("127.0.0.1:{}", bff.port());
+            tokio::spawn(bff.run_until_stopped());
+            anyhow::Ok((service, address))
+        })?;
+
+        let nginx = std::env::var_os("STOREFRONT_NGINX")
+            .map(PathBuf::from)
+            .or_else(|| tools::which("nginx"))
+            .context("nginx is not installed: run `cargo xtask test`")?;
+        let chromedriver_bin = std::env::var_os("STOREFRONT_CHROMEDRIVER")
+            .map(PathBuf::from)
+            .or_else(|| tools::which("chromedriver"))
+            .context("chromedriver is not installed: run `cargo xtask test`")?;
+        let chromedriver_port = free_port()?;
+        let mut command = Command::new(chromedriver_bin);
+        command.arg(format!("--port={chromedriver_port}"));
+        let mut chromedriver =
+            Child::spawn("chromedriver", command, &work.join("chromedriver.log"))?;
+        health::wait_until_ready(
+            &mut chromedriver,
+            chromedriver_port,
+            "/status",
+            Duration::from_secs(20),
+        )?;
+
+        let mut shop = Self {
+            runtime,
+            _service: service,
+            work,
+            nginx,
+            bff,
+            gateways: Mutex::new(vec![]),
+            chromedriver,
+            chromedriver_url: format!("http://127.0.0.1:{chromedriver_port}"),
+            url: String::new(),
+        };
+        shop.url = shop.gateway("shop", |_| Ok(()), None)?;
+        Ok(shop)
+    }
+
+    /// Runs a test body on the shop's runtime.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.handle().block_on(future)
+    }
+
+    /// Another nginx in front of its own copy of the site, which `change` may alter (to
+    /// break a bundle, say), proxying to `bff` (default: the shop's BFF). Returns its URL.
+    pub fn gateway(
+        &self,
+        name: &str,
+        change: impl FnOnce(&Site) -> Result<()>,
+        bff: Option<&str>,
+    ) -> Result<String> {
+        let dir = self.work.join(name);
+        let site = Site::new(dir.join("site"));
+        site.install_shell()?;
+        for mfe_name in mfe::names()? {
+            let build = mfe::build_dir(&mfe_name);
+            if !build.join("index.html").is_file() {
+                bail!(
+                    "{} has no build of the {mfe_name} MFE: run `cargo xtask test` (it builds them first)",
+                    build.display()
+                );
+            }
+            site.publish(&mfe_name, &build, Descriptor::read(&mfe_name)?)?;
+        }
+        change(&site)?;
+        let port = free_port()?;
+        let gateway = Gateway {
+            port,
+            site_root: site.root().to_owned(),
+            catalog_bff: bff.unwrap_or(&self.bff).to_owned(),
+            runtime_dir: dir.join("nginx"),
+            log_dir: dir.join("log"),
+        };
+        let child = gateway.start(&self.nginx)?;
+        self.gateways
+            .lock()
+            .map_err(|_| anyhow::anyhow!("gateway list poisoned"))?
+            .push(child);
+        Ok(format!("http://127.0.0.1:{port}"))
+    }
+
+    /// A new headless Chromium session (its own profile: a cold cache).
+    pub async fn browser(&self) -> Result<Browser> {
+        Browser::connect(&self.chromedriver_url, (1280, 900)).await
+    }
+
+    /// A session the size of a phone.
+    pub async fn phone(&self) -> Result<Browser> {
+        Browser::connect(&self.chromedriver_url, (390, 844)).await
+    }
+
+    /// GETs a path through the shop's gateway as JSON (what the page would get).
+    pub async fn api(&self, path: &str) -> Result<serde_json::Value> {
+        Ok(reqwest::get(format!("{}{path}", self.url))
+            .await?
+            .json()
+            .await?)
+    }
+}
+
+impl Drop for Shop {
+    fn drop(&mut self) {
+        if let Ok(mut gateways) = self.gateways.lock() {
+            gateways.clear();
+        }
+        self.chromedriver.stop(Duration::from_secs(5));
+        let _ = std::fs::remove_dir_all(&self.work);
+    }
+}
+
+/// One browser window, with the few things tests ask of it.
+pub struct Browser {
+    client: Client,
+}
+
+impl Browser {
+    async fn connect(webdriver: &str, (width, height): (u32, u32)) -> Result<Self> {
+        let chrome_binary = tools::which("chromium").or_else(|| tools::which("google-chrome"));
+        let mut options = serde_json::json!({
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-quic", "--no-proxy-server", "--hide-scrollbars",
+                format!("--window-size={width},{height}"),
+            ],
+        });
+        if width < 600 {
+            // A phone: its viewport, not just a narrow window.
+            options["mobileEmulation"] = serde_json::json!({
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0, "touch": true }
+            });
+        }
+        if let Some(binary) = chrome_binary {
+            options["binary"] = serde_json::json!(binary);
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), options);
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(webdriver)
+            .await
+            .context("starting a Chromium session")?;
+        Ok(Self { client })
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub async fn open(&self, url: &str) -> Result<()> {
+        self.client
+            .goto(url)
+            .await
+            .with_context(|| format!("opening {url}"))
+    }
+
+    /// The first element matching `css`, waiting for it to appear.
+    pub async fn wait_for(&self, css: &str) -> Result<Element> {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .with_context(|| format!("{css} did not appear"))
+    }
+
+    /// The texts of every element matching `css`, right now.
+    pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
+        let mut texts = vec![];
+        for element in self.client.find_all(Locator::Css(css)).await? {
+            texts.push(element.text().await?);
+        }
+        Ok(texts)
+    }
+
+    /// Waits until `condition` holds for the page (checked every 100 ms).
+    pub async fn wait_until<F, Fut>(&self, what: &str, mut condition: F) -> Result<()>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<bool>>,
+    {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            if condition().await.unwrap_or(false) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("timed out waiting until {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The path and query of the current URL, e.g. `/products?category=books`.
+    pub async fn location(&self) -> Result<String> {
+        let url = self.client.current_url().await?;
+        Ok(match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        })
+    }
+
+    /// Saves a screenshot to `target/screenshots/<name>.png` (for people to look at).
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let dir = screenshots_dir();
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await?)?;
+        Ok(path)
+    }
+
+    pub async fn close(self) -> Result<()> {
+        Ok(self.client.close().await?)
+    }
+}
+
+pub fn screenshots_dir() -> PathBuf {
+    workspace::target_dir().join("screenshots")
+}
+
+/// Writes a file into a site (for fixtures such as a deliberately broken MFE).
+pub fn write(site: &Site, relative: &str, contents: &str) -> Result<()> {
+    let path: &Path = &site.root().join(relative);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, contents)?;
+    Ok(())
+}

@@ -1,0 +1,543 @@
+//! The shop in headless Chromium, through nginx, as a shopper uses it.
+//!
+//! Run by `cargo xtask test` (which builds the MFEs and installs Chromium, chromedriver and
+//! nginx first). Screenshots land in `target/screenshots/`.
+
+use anyhow::{ensure, Context, Result};
+use catalog_api::{ListingPage, ProductDetail};
+use e2e::{write, Browser, Shop};
+use fantoccini::Locator;
+use libtest_mimic::{Arguments, Trial};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+type Scenario = for<'a> fn(&'a Shop) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
+
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        vec![$((stringify!($name), (|shop| Box::pin($name(shop))) as Scenario)),*]
+    };
+}
+
+fn main() {
+    let arguments = Arguments::from_args();
+    let shop = match Shop::start() {
+        Ok(shop) => Arc::new(shop),
+        Err(error) => {
+            eprintln!("could not start the shop for browser tests: {error:#}");
+            std::process::exit(1);
+        }
+    };
+    let trials = scenarios![
+        home_page_shows_product_cards,
+        a_search_narrows_the_products,
+        a_category_link_filters_the_listing,
+        clicking_a_card_opens_its_detail_and_reloading_it_works,
+        back_and_forward_move_between_listing_and_detail,
+        add_to_cart_sends_the_product_and_quantity_to_the_cart,
+        an_out_of_stock_product_cannot_be_added,
+        cart_and_account_slots_show_their_fallback,
+        a_missing_catalog_bundle_shows_the_fallback_while_the_header_renders,
+        a_crashing_or_failing_mfe_is_replaced_by_its_fallback,
+        an_unavailable_catalog_api_shows_the_error_state_with_retry,
+        an_unknown_page_says_so_inside_the_shell,
+        the_shop_is_usable_on_a_phone,
+        the_gateway_serves_pages_assets_and_apis_with_the_right_headers,
+    ]
+    .into_iter()
+    .map(|(name, scenario)| {
+        let shop = shop.clone();
+        Trial::test(name, move || {
+            shop.block_on(scenario(&shop))
+                .map_err(|error| format!("{error:#}").into())
+        })
+    })
+    .collect();
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    // Stop nginx, chromedriver and the servers (by PID) before exiting.
+    drop(shop);
+    conclusion.exit();
+}
+
+/// The listing the page should show for `query`, straight from the API through nginx.
+async fn listing(shop: &Shop, query: &str) -> Result<ListingPage> {
+    Ok(serde_json::from_value(
+        shop.api(&format!("/api/catalog/products{query}")).await?,
+    )?)
+}
+
+/// Waits until the product cards on the page are exactly `expected`'s, in order.
+async fn wait_for_cards(browser: &Browser, expected: &ListingPage) -> Result<()> {
+    let names: Vec<String> = expected.products.iter().map(|p| p.name.clone()).collect();
+    browser
+        .wait_until(
+            &format!(
+                "the page shows {} cards, starting with {:?}",
+                names.len(),
+                names.first()
+            ),
+            || async {
+                Ok(browser
+                    .texts("li.product-card:not(.skeleton) .product-name")
+                    .await?
+                    == names)
+            },
+        )
+        .await
+}
+
+async fn home_page_shows_product_cards(shop: &Shop) -> Result<()> {
+    let browser = shop.browser().await?;
+    browser.open(&shop.url).await?;
+    wait_for_cards(&browser, &listing(shop, "").await?).await?;
+    let card = browser.wait_for("li.product-card").await?;
+    let image = card.find(Locator::Css("img")).await?;
+    ensure!(
+        !image.attr("alt").await?.unwrap_or_default().is_empty(),
+        "card image has no alt text"
+    );
+    ensure!(card
+        .find(Locator::Css(".price"))
+        .await?
+        .text()
+        .await?
+        .starts_with('€'));
+    ensure!(browser.wait_for(".brand").await?.is_displayed().await?);
+    browser.screenshot("home").await?;
+    browser.close().await
+}
+
+async fn a_search_narrows_the_products(shop: &Shop) -> Result<()> {
+    let browser = shop.browser().await?;
+    browser.open(&format!("{}/products", shop.url)).await?;
+    let everything = listing(shop, "").await?;
+    wait_for_cards(&browser, &everything).await?;
+
+    let search = browser.wait_for("form.search input[name=q]").await?;
+    search.send_keys("walnut\n").await?;
+    let found = listing(shop, "?q=walnut").await?;
+    ensure!(
+        found.paging.total_items > 0 && found.paging.total_items < everything.paging.total_items
+    );
+    wait_for_cards(&browser, &found).await?;
+    ensure!(
+        browser.location().await? == "/products?q=walnut",
+        "URL is {}",
+        browser.location().await?
+    );
+    let summary = browser.wait_for(".result-count").await?.text().await?;
+    ensure!(
+        summary.contains(&found.paging.total_items.to_string()),
+        "summary says {summary:?}"
+    );
+    browser.screenshot("search").await?;
+    browser.close().await
+}
+
+async fn a_category_link_filters_the_listing(shop: &Shop) -> Result<()> {
+    let browser = shop.browser().await?;
+    browser.open(&format!("{}/products", shop.url)).await?;
+    let link = browser
+        .wait_for("nav.categories a[href='/products?category=books']")
+        .await?;
+    link.click().await?;
+    let books = listing(shop, "?category=books").await?;
+    wait_for_cards(&browser, &books).await?;
+    ensure!(browser.location().await? == "/products?category=books");
+    let current = browser
+        .wait_for("nav.categories a[aria-current=page]")
+        .await?;
+    ensure!(
+        current.text().await?.contains("Books"),
+        "active category is {:?}",
+        current.text().await?
+    );
+    browser.screenshot("category").await?;
+    browser.close().await
+}
+
+async fn clicking_a_card_opens_its_detail_and_reloading_it_works(shop: &Shop) -> Result<()> {
+    let browser = shop.browser().await?;
+    browser
+        .open(&format!("{}/products?sort=name", shop.url))
+        .await?;
+    let first = listing(shop, "?sort=name").await?.products.remove(0);
+    wait_for_cards(&browser, &listing(shop, "?sort=name").await?).await?;
+    browser
+        .wait_for("li.product-card a.product-link")
+        .await?
+        .click()
+        .await?;
+
+    let heading = browser.wait_for("article.product-detail h1").await?;
+    ensure!(
+        heading.text().await? == first.name,
+        "detail shows {:?}",
+        heading.text().await?
+    );
+    ensure!(browser.location().await? == format!("/products/{}", first.slug));
+    browser.client().refresh().await?;
+    let heading = browser.wait_for("article.product-detail h1").await?;
+    ensure!(
+        heading.text().await? == first.name,
+        "after reload: {:?}",
+        heading.text().await?
+    );
+    let price = browser
+        .wait_for("article.product-detail .price")
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        price == first.price,
+        "price {price:?}, expected {:?}",
+        first.price
+    );
+    browser.screenshot("product").await?;
+    browser.close().await
+}
+
+async fn back_and_forward_move_between_listing_and_detail(shop: &Shop) -> Result<()> {
+    let browser = shop.browser().await?;
+    browser
+        .open(&format!("{}/products?category=audio", shop.url))
+        .await?;
+    let audio = listing(shop, "?category=audio").await?;
+    wait_for_cards(&browser, &audio).await?;
+    browser
+        .wait_for("li.product-card a.product-link")
+        .await?
+        .click()
+        .await?;
+    browser.wait_for("article.product-detail h1").await?;
+
+    browser.client().back().await?;
+    wait_for_cards(&browser, &audio).await?;
+    ensure!(browser.location().await? == "/products?category=audio");
+    browser.client().forward().await?;
+    let heading = browser.wait_for("article.product-detail h1").await?;
+    ensure!(heading.text().await? == audio.products[0].name);
+    browser.close().await
+}
+
+async fn add_to_cart_sends_the_product_and_quantity_to_the_cart(shop: &Shop) -> Result<()> {
+    let all = listing(shop, "?in_stock=true&sort=price_desc").await?;
+    let mut product = None;
+    for card in all.products {
+        let detail: ProductDetail =
+            serde_json::from_value(shop.api(&catalog_api::product_url(&card.slug)).await?)?;
+        if detail.max_quantity >= 3 {
+            product = Some(detail);
+            break;
+        }
+    }
+    let product = product.context("no product with 3 or more in stock")?;
+
+    let browser = shop.browser().await?;
+    browser
+        .open(&format!("{}/products/{}", shop.url, product.slug))
+        .await?;
+    browser.wait_for("article.product-detail h1").await?;
+    browser
+        .client()
+        .execute(
+            "window.__sent = []; window.addEventListener('catalog:add-to-cart', e => window.__sent.push(e.detail));",
+            vec![],
+        )
+        .await?;
+    browser
+        .wait_for("select[name=quantity]")
+        .await?
+        .select_by_value("3")
+        .await?;
+    browser
+        .wait_for("button.add-to-cart")
+        .await?
+        .click()
+        .await?;
+
+    let sent = browser
+        .client()
+        .execute("return window.__sent;", vec![])
+        .await?;
+    ensure!(
+        sent == serde_json::json!([{ "productId": product.id, "quantity": 3 }]),
+        "the event carried {sent}"
+    );
+    let status = browser.wait_for(".add-to-cart-status").await?;
+    ensure!(
+        !status.text().await?.is_empty(),
+        "the shopper is told what happened"
+    );
+    // No cart is deployed yet: after a moment the shopper learns nothing was added.
+    browser
+        .wait_until("the shopper is told the cart is unavailable", || async {
+            Ok(status.text().await?.contains("isn't available"))
+        })
+        .await?;
+    browser.screenshot("add-to-cart").await?;
+    browser.close().await
+}
+
+async fn an_out_of_stock_product_cannot_be_added(shop: &Shop) -> Result<()> {
+    let everything = listing(shop, "").await?.paging.total_items;
+    let in_stock = listing(shop, "?in_stock=true").await?.paging.total_items;
+    ensure!(everything > in_stock, "the seed has sold-out products");
+    let mut sold_out = None;
+    for page in 1..=3 {
+        let cards = listing(shop, &format!("?page={page}")).await?.products;
+        sold_out = cards.into_iter().find(|c| c.stock.label == "Out of stock");
+        if sold_out.is_some() {
+            break;
+        }
+    }
+    let sold_out = sold_out.context("no sold-out product found")?;
+    let browser = shop.browser().await?;
+    browser
+        .open(&format!("{}/products/{}", shop.url, sold_out.slug))
+        .await?;
+    let button = browser.wait_for("button.add-to-cart").await?;
+    ensure!(
+        !button.is_enabled().await?,
+        "the add-to-cart button must be disabled"
+    );
+    ensure!(browser.wait_for(".stock-badge").await?.text().await? == "Out of stock");
+    browser.close().await
+}
+
+async fn cart_and_account_slots_show_their_fallback(shop: &Shop) -> Result<()> {
+    let browser = shop.browser().await?;
+    browser.open(&shop.url).await?;
+    let cart = browser
+        .wait_for("[data-slot=cart-badge] .slot-fallback")
+        .await?;
+    ensure!(cart.text().await?.contains("Cart"));
+    ensure!(cart.attr("href").await?.as_deref() == Some("/cart"));
+    let account = browser
+        .wait_for("[data-slot=account-menu] .slot-fallback")
+        .await?;
+    ensure!(account.text().await?.contains("Account"));
+    // ... and the rest of the page works.
+    browser.wait_for("li.product-card:not(.skeleton)").await?;
+    browser.close().await
+}
+
+async fn a_missing_catalog_bundle_shows_the_fallback_while_the_header_renders(
+    shop: &Shop,
+) -> Result<()> {
+    let broken = shop.gateway(
+        "missing-bundle",
+        |site| {
+            let mut manifest = site.manifest()?;
+            let catalog = manifest
+                .mfes
+                .get_mut("catalog")
+                .context("catalog not published")?;
+            catalog.version = "deleted-version".into();
+            site.write_manifest(&manifest)
+        },
+        None,
+    )?;
+    let browser = shop.browser().await?;
+    browser.open(&format!("{broken}/products")).await?;
+    let fallback = browser.wait_for("[data-slot=main] .main-fallback").await?;
+    let text = fallback.text().await?;
+    ensure!(
+        text.contains("The catalog is unavailable"),
+        "fallback says {text:?}"
+    );
+    ensure!(browser.wait_for(".brand").await?.is_displayed().await?);
+    ensure!(browser
+        .texts(".site-nav a")
+        .await?
+        .contains(&"Shop all".to_owned()));
+    browser
+        .wait_for("[data-slot=cart-badge] .slot-fallback")
+        .await?;
+    browser.screenshot("catalog-bundle-missing").await?;
+    browser.close().await
+}
+
+async fn a_crashing_or_failing_mfe_is_replaced_by_its_fallback(shop: &Shop) -> Result<()> {
+    // Stand-ins for a cart that panics after mounting (it reports through onCrash, as
+    // mfe-kit's panic hook does) and an account MFE whose mount throws.
+    let faulty = shop.gateway(
+        "faulty-mfes",
+        |site| {
+            write(site, "mfe/cart/v1/cart.js", "export default async function init() {}\nexport function mount(el, props) { el.textContent = 'Cart (3)'; setTimeout(() => props.onCrash('simulated panic'), 300); }\n")?;
+            write(site, "mfe/account/v1/account.js", "export default async function init() {}\nexport function mount() { throw new Error('simulated failure'); }\n")?;
+            let mut manifest = site.manifest()?;
+            for name in ["cart", "account"] {
+                let mut entry = manifest.mfes["catalog"].clone();
+                entry.version = "v1".into();
+                entry.descriptor.js = format!("{name}.js");
+                entry.descriptor.css.clear();
+                entry.descriptor.prefetch.clear();
+                manifest.mfes.insert(name.into(), entry);
+            }
+            site.write_manifest(&manifest)
+        },
+        None,
+    )?;
+    let browser = shop.browser().await?;
+    browser.open(&faulty).await?;
+    browser
+        .wait_until("the crashed cart badge shows its fallback", || async {
+            Ok(browser
+                .texts("[data-slot=cart-badge] .slot-fallback")
+                .await?
+                .len()
+                == 1)
+        })
+        .await?;
+    browser
+        .wait_for("[data-slot=account-menu] .slot-fallback")
+        .await?;
+    browser.wait_for("li.product-card:not(.skeleton)").await?;
+    browser.close().await
+}
+
+async fn an_unavailable_catalog_api_shows_the_error_state_with_retry(shop: &Shop) -> Result<()> {
+    let dead_port = xtask::process::free_port()?;
+    let no_bff = shop.gateway(
+        "no-bff",
+        |_| Ok(()),
+        Some(&format!("127.0.0.1:{dead_port}")),
+    )?;
+    let answer = reqwest::get(format!("{no_bff}/api/catalog/products")).await?;
+    ensure!(answer.status() == 503);
+    let body: serde_json::Value = answer.json().await?;
+    ensure!(
+        body["error"]["code"] == "catalog_unavailable",
+        "nginx answered {body}"
+    );
+
+    let browser = shop.browser().await?;
+    browser.open(&no_bff).await?;
+    let error = browser.wait_for(".error-state").await?;
+    ensure!(
+        error.text().await?.contains("The catalog is unavailable"),
+        "{:?}",
+        error.text().await?
+    );
+    ensure!(
+        browser
+            .wait_for(".error-state button.retry")
+            .await?
+            .is_enabled()
+            .await?
+    );
+    ensure!(browser.wait_for(".brand").await?.is_displayed().await?);
+    browser.screenshot("catalog-unavailable").await?;
+    browser.close().await
+}
+
+async fn an_unknown_page_says_so_inside_the_shell(shop: &Shop) -> Result<()> {
+    let answer = reqwest::get(format!("{}/gift-cards", shop.url)).await?;
+    ensure!(answer.status() == 404, "status {}", answer.status());
+    let browser = shop.browser().await?;
+    browser.open(&format!("{}/gift-cards", shop.url)).await?;
+    let fallback = browser.wait_for("[data-slot=main] .main-fallback").await?;
+    ensure!(fallback.text().await?.contains("Page not found"));
+    ensure!(browser.wait_for(".brand").await?.is_displayed().await?);
+    browser.close().await
+}
+
+async fn the_shop_is_usable_on_a_phone(shop: &Shop) -> Result<()> {
+    let phone = shop.phone().await?;
+    phone.open(&shop.url).await?;
+    wait_for_cards(&phone, &listing(shop, "").await?).await?;
+    let width: i64 = phone
+        .client()
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await?
+        .as_i64()
+        .unwrap_or(0);
+    phone.screenshot("home-phone").await?;
+    ensure!(
+        width <= 390,
+        "the page scrolls sideways on a phone ({width}px wide)"
+    );
+    phone
+        .wait_for("li.product-card a.product-link")
+        .await?
+        .click()
+        .await?;
+    phone.wait_for("article.product-detail h1").await?;
+    phone.screenshot("product-phone").await?;
+    phone.close().await
+}
+
+async fn the_gateway_serves_pages_assets_and_apis_with_the_right_headers(
+    shop: &Shop,
+) -> Result<()> {
+    let client = reqwest::Client::new();
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    // A deep link is the shell, with the live manifest inlined and a strict policy.
+    let page = client
+        .get(format!("{}/products/some-product", shop.url))
+        .send()
+        .await?;
+    ensure!(page.status() == 200);
+    let csp = header(&page, "content-security-policy");
+    ensure!(
+        csp.contains("'wasm-unsafe-eval'") && !csp.contains("unsafe-inline"),
+        "CSP: {csp}"
+    );
+    ensure!(csp.contains("frame-ancestors 'none'"), "CSP: {csp}");
+    ensure!(header(&page, "x-content-type-options") == "nosniff");
+    ensure!(header(&page, "cache-control") == "no-cache");
+    let html = page.text().await?;
+    let manifest = html
+        .split("<script type=\"application/json\" id=\"mfe-manifest\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .context("no inline manifest")?;
+    let manifest: serde_json::Value = serde_json::from_str(manifest)?;
+    let version = manifest["mfes"]["catalog"]["version"]
+        .as_str()
+        .context("no catalog version")?;
+
+    // The manifest is never cached; a versioned bundle is cached for good, pre-compressed.
+    let live = client
+        .get(format!("{}/mfe/manifest.json", shop.url))
+        .send()
+        .await?;
+    ensure!(header(&live, "cache-control") == "no-cache");
+    let wasm = client
+        .get(format!(
+            "{}/mfe/catalog/{version}/catalog-mfe_bg.wasm",
+            shop.url
+        ))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await?;
+    ensure!(wasm.status() == 200);
+    ensure!(header(&wasm, "content-type") == "application/wasm");
+    ensure!(
+        header(&wasm, "content-encoding") == "br",
+        "encoding {:?}",
+        header(&wasm, "content-encoding")
+    );
+    ensure!(header(&wasm, "cache-control").contains("max-age=315360000"));
+
+    // Unknown APIs are JSON, never the shell.
+    let unknown = client
+        .get(format!("{}/api/orders", shop.url))
+        .send()
+        .await?;
+    ensure!(unknown.status() == 404);
+    ensure!(header(&unknown, "content-type").starts_with("application/json"));
+    let body: serde_json::Value = unknown.json().await?;
+    ensure!(body["error"]["code"] == "not_found");
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! The storefront's own tooling, as a library: `src/main.rs` is the `cargo xtask` command
+//! line, and the browser tests (`e2e/`) reuse the same pieces so they run the shop exactly
+//! as `cargo xtask up` does.
+
+pub mod gateway;
+pub mod health;
+pub mod mfe;
+pub mod postgres;
+pub mod process;
+pub mod site;
+pub mod tools;
+pub mod workspace;

@@ -1,0 +1,301 @@
+//! The published site nginx serves: the shell at the root, and each MFE's builds under
+//! `/mfe/<name>/<version>/` with `/mfe/manifest.json` saying which version is live.
+//!
+//! Publishing an MFE copies its build into a new content-addressed version folder
+//! (immutable: an existing version is never touched) and then swaps its manifest entry
+//! with an atomic rename. A page that loaded the old manifest keeps loading the old,
+//! still-present version; the next page load gets the new one. Nothing restarts.
+
+use crate::workspace;
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// `/mfe/manifest.json`: the live version of each MFE and how to load it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub mfes: BTreeMap<String, ManifestEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    /// The folder under `/mfe/<name>/` (a hash of the build's content).
+    pub version: String,
+    /// The previously live version, for `cargo xtask rollback <name>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+    #[serde(flatten)]
+    pub descriptor: Descriptor,
+}
+
+/// `frontends/<name>/mfe.json`: what an MFE says about itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Descriptor {
+    /// The ES module the shell imports (it exports `default` = wasm init, `mount`, `unmount`).
+    pub js: String,
+    pub wasm: String,
+    #[serde(default)]
+    pub css: Vec<String>,
+    /// `[page pattern, API URL]` pairs: when the page matches, the shell requests the URL
+    /// while the wasm is still downloading (`:param` and `{search}` are filled in).
+    #[serde(default)]
+    pub prefetch: Vec<(String, String)>,
+}
+
+impl Descriptor {
+    pub fn read(name: &str) -> Result<Self> {
+        let path = crate::mfe::source_dir(name).join("mfe.json");
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    }
+}
+
+/// Files worth pre-compressing: nginx then serves `.br`/`.gz` without spending CPU.
+const COMPRESSIBLE: [&str; 5] = ["js", "wasm", "css", "svg", "json"];
+
+pub struct Site {
+    root: PathBuf,
+}
+
+impl Site {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Copies the shell (`shell/`) into place: `index.html` at the root, the rest under
+    /// `/shell/`. Each file is replaced atomically.
+    pub fn install_shell(&self) -> Result<()> {
+        let shell = workspace::root().join("shell");
+        std::fs::create_dir_all(self.root.join("shell"))?;
+        for entry in std::fs::read_dir(&shell)? {
+            let path = entry?.path();
+            let Some(name) = path.file_name() else {
+                continue;
+            };
+            let target = if name == "index.html" {
+                self.root.join(name)
+            } else {
+                self.root.join("shell").join(name)
+            };
+            write_atomically(&target, &std::fs::read(&path)?)?;
+        }
+        Ok(())
+    }
+
+    /// Publishes the build in `build` as MFE `name` and makes it live. Returns its version.
+    pub fn publish(&self, name: &str, build: &Path, descriptor: Descriptor) -> Result<String> {
+        let files = build_files(build)?;
+        let version = content_version(build, &files)?;
+        let folder = self.root.join("mfe").join(name).join(&version);
+        if !folder.exists() {
+            let staging = self
+                .root
+                .join("mfe")
+                .join(name)
+                .join(format!(".{version}.staging"));
+            let _ = std::fs::remove_dir_all(&staging);
+            std::fs::create_dir_all(&staging)?;
+            for file in &files {
+                let bytes = std::fs::read(build.join(file))?;
+                std::fs::write(staging.join(file), &bytes)?;
+                if is_compressible(file) {
+                    std::fs::write(staging.join(format!("{file}.gz")), gzip(&bytes)?)?;
+                    std::fs::write(staging.join(format!("{file}.br")), brotli(&bytes)?)?;
+                }
+            }
+            std::fs::rename(&staging, &folder)?;
+        }
+        let mut manifest = self.manifest()?;
+        let previous = match manifest.mfes.get(name) {
+            Some(live) if live.version != version => Some(live.version.clone()),
+            Some(live) => live.previous.clone(),
+            None => None,
+        };
+        manifest.mfes.insert(
+            name.to_owned(),
+            ManifestEntry {
+                version: version.clone(),
+                previous,
+                descriptor,
+            },
+        );
+        self.write_manifest(&manifest)?;
+        Ok(version)
+    }
+
+    /// Makes the previously live version of `name` live again. Returns it.
+    pub fn rollback(&self, name: &str) -> Result<String> {
+        let mut manifest = self.manifest()?;
+        let entry = manifest
+            .mfes
+            .get_mut(name)
+            .with_context(|| format!("{name} is not published"))?;
+        let previous = entry
+            .previous
+            .clone()
+            .with_context(|| format!("{name} has no previous version to roll back to"))?;
+        anyhow::ensure!(
+            self.root.join("mfe").join(name).join(&previous).is_dir(),
+            "version {previous} of {name} is no longer on disk"
+        );
+        entry.previous = Some(std::mem::replace(&mut entry.version, previous.clone()));
+        self.write_manifest(&manifest)?;
+        Ok(previous)
+    }
+
+    /// The manifest as published (empty if nothing is yet).
+    pub fn manifest(&self) -> Result<Manifest> {
+        match std::fs::read_to_string(self.manifest_path()) {
+            Ok(text) => Ok(serde_json::from_str(&text)?),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Replaces the manifest in one atomic step.
+    pub fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
+        write_atomically(&self.manifest_path(), &serde_json::to_vec_pretty(manifest)?)
+    }
+
+    fn manifest_path(&self) -> PathBuf {
+        self.root.join("mfe").join("manifest.json")
+    }
+}
+
+/// The files of a trunk build the shell needs (trunk's own index.html is not one of them).
+fn build_files(build: &Path) -> Result<Vec<String>> {
+    let mut files = vec![];
+    for entry in std::fs::read_dir(build).with_context(|| format!("reading {}", build.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type()?.is_file() && name != "index.html" {
+            files.push(name);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The first 12 hex digits of a SHA-256 over the build's files: same content, same version.
+fn content_version(build: &Path, files: &[String]) -> Result<String> {
+    let mut hasher = Sha256::new();
+    for file in files {
+        hasher.update(file.as_bytes());
+        hasher.update(std::fs::read(build.join(file))?);
+    }
+    Ok(format!("{:x}", hasher.finalize())[..12].to_owned())
+}
+
+fn is_compressible(file: &str) -> bool {
+    file.rsplit_once('.')
+        .is_some_and(|(_, ext)| COMPRESSIBLE.contains(&ext))
+}
+
+pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?)
+}
+
+pub fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
+    Ok(out)
+}
+
+/// Writes a sibling temp file and renames it over `path`: readers see the old or the new
+/// file, never half of one.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().context("path has no parent")?;
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .context("path has no file name")?
+        .to_string_lossy();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&temp, bytes)?;
+    std::fs::rename(&temp, path)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build_with(dir: &Path, wasm: &[u8]) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("app.js"), b"export default function init() {}").unwrap();
+        std::fs::write(dir.join("app_bg.wasm"), wasm).unwrap();
+        std::fs::write(dir.join("index.html"), b"<html></html>").unwrap();
+    }
+
+    fn descriptor() -> Descriptor {
+        Descriptor {
+            js: "app.js".into(),
+            wasm: "app_bg.wasm".into(),
+            css: vec![],
+            prefetch: vec![],
+        }
+    }
+
+    fn scratch(test: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-site-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn publishing_swaps_the_live_version_and_rollback_restores_it() {
+        let dir = scratch("swap");
+        let site = Site::new(dir.join("site"));
+        build_with(&dir.join("b1"), b"one");
+        build_with(&dir.join("b2"), b"two");
+        let v1 = site.publish("shop", &dir.join("b1"), descriptor()).unwrap();
+        let v2 = site.publish("shop", &dir.join("b2"), descriptor()).unwrap();
+        assert_ne!(v1, v2);
+        let live = &site.manifest().unwrap().mfes["shop"];
+        assert_eq!(
+            (live.version.as_str(), live.previous.as_deref()),
+            (v2.as_str(), Some(v1.as_str()))
+        );
+        // Both versions stay servable: pages that loaded the old manifest keep working.
+        assert!(dir
+            .join("site/mfe/shop")
+            .join(&v1)
+            .join("app_bg.wasm")
+            .is_file());
+        assert!(dir
+            .join("site/mfe/shop")
+            .join(&v2)
+            .join("app.js.br")
+            .is_file());
+        assert_eq!(site.rollback("shop").unwrap(), v1);
+        assert_eq!(site.manifest().unwrap().mfes["shop"].version, v1);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_same_build_published_twice_is_one_version() {
+        let dir = scratch("same");
+        let site = Site::new(dir.join("site"));
+        build_with(&dir.join("b"), b"same");
+        let first = site.publish("shop", &dir.join("b"), descriptor()).unwrap();
+        let again = site.publish("shop", &dir.join("b"), descriptor()).unwrap();
+        assert_eq!(first, again);
+        assert_eq!(site.manifest().unwrap().mfes["shop"].previous, None);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
