@@ -143,6 +143,11 @@ impl Shop {
         Browser::connect(&self.chromedriver_url, (1280, 900)).await
     }
 
+    /// The chromedriver this shop's browsers are driven by.
+    pub fn chromedriver_url(&self) -> &str {
+        &self.chromedriver_url
+    }
+
     /// A session the size of a phone.
     pub async fn phone(&self) -> Result<Browser> {
         Browser::connect(&self.chromedriver_url, (390, 844)).await
@@ -173,7 +178,7 @@ pub struct Browser {
 }
 
 impl Browser {
-    async fn connect(webdriver: &str, (width, height): (u32, u32)) -> Result<Self> {
+    pub async fn connect(webdriver: &str, (width, height): (u32, u32)) -> Result<Self> {
         let chrome_binary = tools::which("chromium").or_else(|| tools::which("google-chrome"));
         let mut options = serde_json::json!({
             "args": [
@@ -205,6 +210,20 @@ impl Browser {
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// Sends a Chrome DevTools Protocol command to this window (through chromedriver).
+    pub async fn devtools(
+        &self,
+        command: &str,
+        params: serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        self.client
+            .issue_cmd(DevTools {
+                body: serde_json::json!({ "cmd": command, "params": params }).to_string(),
+            })
+            .await
+            .with_context(|| format!("DevTools {command}"))
     }
 
     pub async fn open(&self, url: &str) -> Result<()> {
@@ -271,6 +290,28 @@ impl Browser {
 
     pub async fn close(self) -> Result<()> {
         Ok(self.client.close().await?)
+    }
+}
+
+#[derive(Debug)]
+struct DevTools {
+    body: String,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(self.body.clone()))
     }
 }
 

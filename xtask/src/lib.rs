@@ -2,11 +2,13 @@
 //! line, and the browser tests (`e2e/`) reuse the same pieces so they run the shop exactly
 //! as `cargo xtask up` does.
 
+pub mod bench;
 pub mod gateway;
 pub mod health;
 pub mod mfe;
 pub mod postgres;
 pub mod process;
 pub mod site;
+pub mod stack;
 pub mod tools;
 pub mod workspace;

@@ -5,13 +5,11 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use xtask::gateway::Gateway;
-use xtask::health::wait_until_ready;
 use xtask::postgres::TempPostgres;
-use xtask::process::{free_port, run, Child};
-use xtask::site::{Descriptor, Site};
-use xtask::tools::{self, step, Purpose, Tools};
-use xtask::{mfe, workspace};
+use xtask::process::run;
+use xtask::site::Site;
+use xtask::tools::{self, step, Purpose};
+use xtask::{mfe, stack, workspace};
 
 const HELP: &str = "\
 cargo xtask <command>
@@ -44,7 +42,7 @@ fn run_command() -> Result<()> {
     match command {
         "up" => up(rest),
         "test" => test(),
-        "bench" => xtask_bench(),
+        "bench" => xtask::bench::measure_all(),
         "build-mfe" => {
             let tools = tools::ensure(Purpose::Run)?;
             cargo(&["fetch", "--quiet"])?;
@@ -56,7 +54,7 @@ fn run_command() -> Result<()> {
             let name = one_name(rest)?;
             let tools = tools::ensure(Purpose::Run)?;
             cargo(&["fetch", "--quiet"])?;
-            let version = publish(&site(), name, &tools)?;
+            let version = stack::publish(&site(), name, &tools)?;
             println!("{name} {version} is live");
             Ok(())
         }
@@ -86,140 +84,16 @@ fn one_name(args: &[String]) -> Result<&str> {
 
 /// The site `cargo xtask up` serves.
 fn site() -> Site {
-    Site::new(workspace::var_dir().join("site"))
+    stack::site(&stack::default_state())
 }
 
 fn cargo(args: &[&str]) -> Result<()> {
     run(Command::new(env!("CARGO")).args(args))
 }
 
-/// Builds MFE `name` and makes that build live in `site`.
-fn publish(site: &Site, name: &str, tools: &Tools) -> Result<String> {
-    let build = mfe::build(name, tools)?;
-    let version = site.publish(name, &build, Descriptor::read(name)?)?;
-    step(&format!("{name} MFE {version} is live"));
-    Ok(version)
-}
-
-/// Build profile of the servers.
-#[derive(Clone, Copy)]
-enum Profile {
-    Debug,
-    Release,
-}
-
-impl Profile {
-    fn dir(self) -> &'static str {
-        match self {
-            Profile::Debug => "debug",
-            Profile::Release => "release",
-        }
-    }
-}
-
-/// Every server of the shop, running; stopped in reverse order when dropped.
-struct Stack {
-    children: Vec<Child>,
-    port: u16,
-    service_port: u16,
-}
-
-impl Drop for Stack {
-    fn drop(&mut self) {
-        while let Some(mut child) = self.children.pop() {
-            child.stop(Duration::from_secs(10));
-        }
-    }
-}
-
-/// Builds everything and starts services, BFFs and nginx on loopback, the shop on `port`.
-fn start_stack(tools: &Tools, profile: Profile, port: u16) -> Result<Stack> {
-    if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
-        bail!("port {port} is in use; choose another with --port N");
-    }
-    cargo(&["fetch", "--quiet"])?;
-    step("building the services and BFFs");
-    let mut build = vec!["build", "-p", "catalog-service", "-p", "catalog-bff"];
-    if let Profile::Release = profile {
-        build.push("--release");
-    }
-    cargo(&build)?;
-    let site = site();
-    site.install_shell()?;
-    for name in mfe::names()? {
-        publish(&site, &name, tools)?;
-    }
-
-    let var = workspace::var_dir();
-    let logs = var.join("log");
-    let mut stack = Stack {
-        children: vec![],
-        port,
-        service_port: free_port()?,
-    };
-    let database_url = std::env::var("STOREFRONT_CATALOG_DATABASE_URL").unwrap_or_else(|_| {
-        format!(
-            "sqlite://{}?mode=rwc",
-            var.join("data/catalog.db").display()
-        )
-    });
-    let server = |name: &str, envs: &[(&str, String)]| {
-        let mut command = Command::new(workspace::binary(profile.dir(), name));
-        command
-            .env("NO_COLOR", "1")
-            .envs(envs.iter().map(|(k, v)| (k, v)));
-        Child::spawn(name, command, &logs.join(format!("{name}.log")))
-    };
-
-    step("starting catalog-service, catalog-bff and nginx");
-    let mut service = server(
-        "catalog-service",
-        &[
-            ("CATALOG_SERVICE__PORT", stack.service_port.to_string()),
-            ("DATABASE_URL", database_url),
-        ],
-    )?;
-    wait_until_ready(
-        &mut service,
-        stack.service_port,
-        "/readyz",
-        Duration::from_secs(60),
-    )?;
-    stack.children.push(service);
-
-    let bff_port = free_port()?;
-    let mut bff = server(
-        "catalog-bff",
-        &[
-            ("CATALOG_BFF__PORT", bff_port.to_string()),
-            (
-                "CATALOG_BFF__CATALOG_SERVICE_URL",
-                format!("http://127.0.0.1:{}", stack.service_port),
-            ),
-        ],
-    )?;
-    wait_until_ready(
-        &mut bff,
-        bff_port,
-        "/api/catalog/readyz",
-        Duration::from_secs(30),
-    )?;
-    stack.children.push(bff);
-
-    let gateway = Gateway {
-        port,
-        site_root: site.root().to_owned(),
-        catalog_bff: format!("127.0.0.1:{bff_port}"),
-        runtime_dir: var.join("nginx"),
-        log_dir: logs.clone(),
-    };
-    stack.children.push(gateway.start(&tools.nginx)?);
-    Ok(stack)
-}
-
 fn up(args: &[String]) -> Result<()> {
     let mut port: u16 = xtask_port()?;
-    let mut profile = Profile::Debug;
+    let mut profile = stack::Profile::Debug;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -230,12 +104,12 @@ fn up(args: &[String]) -> Result<()> {
                     .parse()
                     .context("--port needs a number")?
             }
-            "--release" => profile = Profile::Release,
+            "--release" => profile = stack::Profile::Release,
             other => bail!("unknown option {other:?} for up\n\n{HELP}"),
         }
     }
     let tools = tools::ensure(Purpose::Run)?;
-    let mut stack = start_stack(&tools, profile, port)?;
+    let mut stack = stack::start(&tools, profile, port, &stack::default_state())?;
 
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
@@ -250,8 +124,8 @@ fn up(args: &[String]) -> Result<()> {
         );
     }
     println!(
-        "  catalog-service on 127.0.0.1:{} (internal)",
-        stack.service_port
+        "  internal: catalog-service on 127.0.0.1:{}, catalog-bff on 127.0.0.1:{}",
+        stack.catalog_service_port, stack.catalog_bff_port
     );
     println!(
         "\nStorefront: http://127.0.0.1:{}/\n\nPress Ctrl-C to stop.",
@@ -343,8 +217,4 @@ fn test() -> Result<()> {
         .env("STOREFRONT_NGINX", &tools.nginx))?;
     step("all tests passed");
     Ok(())
-}
-
-fn xtask_bench() -> Result<()> {
-    bail!("bench is not written yet")
 }

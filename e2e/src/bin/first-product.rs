@@ -1,0 +1,83 @@
+//! Time until the first product card is visible, cold cache, in headless Chromium.
+//!
+//! `first-product <chromedriver-url> <shop-url> <runs> [plain|slow-phone]` prints one JSON
+//! line: `{"profile": "...", "runs_ms": [...], "median_ms": ...}`. Each run is a new browser
+//! profile (an empty cache). The time is the catalog MFE's `catalog:products-visible`
+//! performance mark: milliseconds from navigation start until the cards are in the page.
+//! `slow-phone` is 150 ms round trips, 1.6 Mbit/s down, 750 kbit/s up and a 4× slower CPU.
+//! Run by `cargo xtask bench`.
+
+use anyhow::{bail, Context, Result};
+use e2e::Browser;
+use std::time::Duration;
+
+const MARK: &str = "catalog:products-visible";
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [webdriver, url, runs, profile] = args.as_slice() else {
+        bail!("usage: first-product <chromedriver-url> <shop-url> <runs> <plain|slow-phone>");
+    };
+    let runs: usize = runs.parse().context("runs must be a number")?;
+    let slow = match profile.as_str() {
+        "plain" => false,
+        "slow-phone" => true,
+        other => bail!("unknown profile {other}"),
+    };
+    let mut times = vec![];
+    for _ in 0..runs {
+        times.push(measure(webdriver, url, slow).await?);
+    }
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    println!(
+        "{}",
+        serde_json::json!({ "profile": profile, "runs_ms": times, "median_ms": median })
+    );
+    Ok(())
+}
+
+async fn measure(webdriver: &str, url: &str, slow: bool) -> Result<f64> {
+    let (width, height) = if slow { (390, 844) } else { (1280, 900) };
+    let browser = Browser::connect(webdriver, (width, height)).await?;
+    if slow {
+        browser
+            .devtools("Network.enable", serde_json::json!({}))
+            .await?;
+        browser
+            .devtools(
+                "Network.emulateNetworkConditions",
+                serde_json::json!({
+                    "offline": false,
+                    "latency": 150,
+                    "downloadThroughput": 1_600_000 / 8,
+                    "uploadThroughput": 750_000 / 8,
+                }),
+            )
+            .await?;
+        browser
+            .devtools(
+                "Emulation.setCPUThrottlingRate",
+                serde_json::json!({ "rate": 4 }),
+            )
+            .await?;
+    }
+    browser.open(url).await?;
+    let script = format!(
+        "const m = performance.getEntriesByName('{MARK}'); return m.length ? m[0].startTime : null;"
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let time = loop {
+        if let Some(time) = browser.client().execute(&script, vec![]).await?.as_f64() {
+            break time;
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("{MARK} never happened on {url}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    browser.close().await?;
+    Ok(time)
+}
