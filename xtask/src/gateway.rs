@@ -114,3 +114,24 @@ impl Gateway {
         Ok(child)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_renders_with_every_placeholder_filled() {
+        let gateway = Gateway {
+            port: 8080,
+            site_root: "/srv/site".into(),
+            catalog_bff: "127.0.0.1:8201".into(),
+            runtime_dir: "/tmp/nginx".into(),
+            log_dir: "/tmp/log".into(),
+        };
+        let config = gateway.render().unwrap();
+        assert!(config.contains("listen 127.0.0.1:8080;"));
+        assert!(config.contains("server 127.0.0.1:8201;"));
+        assert!(config.contains("root /srv/site;"));
+        assert!(!config.contains("${"));
+    }
+}

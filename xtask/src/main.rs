@@ -198,7 +198,8 @@ fn test() -> Result<()> {
         let postgres = TempPostgres::start(bin)?;
         step("unit and integration tests, on SQLite and on PostgreSQL");
         run(Command::new(env!("CARGO"))
-            .args(["test", "--workspace"])
+            // The browser tests run last, once the MFEs are built.
+            .args(["test", "--workspace", "--exclude", "e2e"])
             .env("STOREFRONT_TEST_POSTGRES_URL", postgres.url())
             .env("STOREFRONT_REQUIRE_POSTGRES", "1"))?;
     }

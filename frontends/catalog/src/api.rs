@@ -1,0 +1,97 @@
+//! The catalog BFF, as typed calls. Components never build URLs: `catalog_api` spells them,
+//! and `mfe_kit::http` picks up a request the shell may already have started.
+
+use catalog_api::{ListingPage, ListingQuery, ProductDetail};
+use mfe_kit::http::{get_json, ApiError};
+
+/// One screen of the product listing.
+pub async fn listing(query: &ListingQuery) -> Result<ListingPage, ApiError> {
+    get_json(&catalog_api::listing_url(query)).await
+}
+
+/// Everything the product page shows.
+pub async fn product(slug: &str) -> Result<ProductDetail, ApiError> {
+    get_json(&catalog_api::product_url(slug)).await
+}
+
+/// How the UI should answer a failed call: the shopper sees a sentence and a way forward,
+/// never a status code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The catalog is down, slow or unreachable: worth trying again.
+    Unavailable,
+    /// The request itself was refused (a bad filter, an unknown category); the message
+    /// says why, and trying again would not help.
+    Rejected(String),
+    /// There is no such thing (a product page for an unknown slug).
+    Missing,
+}
+
+impl Failure {
+    pub fn of(error: &ApiError) -> Self {
+        if error.code() == Some("catalog_unavailable") {
+            return Failure::Unavailable;
+        }
+        match error.status() {
+            Some(404) => Failure::Missing,
+            Some(status @ 400..=499) if status != 408 && status != 429 => {
+                Failure::Rejected(error.message())
+            }
+            _ => Failure::Unavailable,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use error_body::ErrorDetail;
+
+    fn status(status: u16, code: &str, message: &str) -> ApiError {
+        ApiError::Status {
+            status,
+            error: Some(ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+                field: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn an_unavailable_catalog_can_be_retried_whatever_its_status() {
+        assert_eq!(
+            Failure::of(&status(503, "catalog_unavailable", "down")),
+            Failure::Unavailable
+        );
+        assert_eq!(
+            Failure::of(&status(400, "catalog_unavailable", "down")),
+            Failure::Unavailable
+        );
+        assert_eq!(Failure::of(&ApiError::Network), Failure::Unavailable);
+        assert_eq!(Failure::of(&ApiError::Decode), Failure::Unavailable);
+        assert_eq!(
+            Failure::of(&ApiError::Status {
+                status: 502,
+                error: None
+            }),
+            Failure::Unavailable
+        );
+    }
+
+    #[test]
+    fn a_refused_query_shows_the_servers_message() {
+        assert_eq!(
+            Failure::of(&status(400, "invalid_parameter", "unknown category \"x\"")),
+            Failure::Rejected("unknown category \"x\"".into())
+        );
+    }
+
+    #[test]
+    fn an_unknown_product_is_missing() {
+        assert_eq!(
+            Failure::of(&status(404, "not_found", "no such product")),
+            Failure::Missing
+        );
+    }
+}
