@@ -47,9 +47,9 @@ pub fn dispatch<E: ShopEvent>(event: &E) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let detail = serde_json::to_string(event)
-        .ok()
-        .and_then(|json| js_sys::JSON::parse(&json).ok())
+    // Plain objects (not Maps), so any MFE, in any language, reads `detail.productId`.
+    let detail = event
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .unwrap_or(JsValue::NULL);
     let init = web_sys::CustomEventInit::new();
     init.set_detail(&detail);
@@ -65,10 +65,7 @@ pub fn listen<E: ShopEvent + 'static>(handle: impl Fn(E) + 'static) -> Option<Ev
     Some(EventListener::new(&window, E::NAME, move |event| {
         let detail = event
             .dyn_ref::<web_sys::CustomEvent>()
-            .map(|custom| custom.detail())
-            .and_then(|detail| js_sys::JSON::stringify(&detail).ok())
-            .and_then(|json| json.as_string())
-            .and_then(|json| serde_json::from_str::<E>(&json).ok());
+            .and_then(|custom| serde_wasm_bindgen::from_value::<E>(custom.detail()).ok());
         if let Some(detail) = detail {
             handle(detail);
         }

@@ -1,7 +1,6 @@
 //! The JSON client an MFE uses to call its own BFF (same origin, `/api/<name>/...`).
 
 use error_body::{ErrorBody, ErrorDetail};
-use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -76,7 +75,7 @@ impl ApiError {
 pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
     let response = match take_prefetched(url) {
         Some(promise) => match JsFuture::from(promise).await {
-            Ok(response) => Response::from(response.unchecked_into::<web_sys::Response>()),
+            Ok(response) => response.unchecked_into::<web_sys::Response>(),
             // The early request failed; it costs nothing to try once more now.
             Err(_) => send(url).await?,
         },
@@ -85,24 +84,32 @@ pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
     read_json(response).await
 }
 
-async fn send(url: &str) -> Result<Response, ApiError> {
-    Request::get(url)
-        .send()
+async fn send(url: &str) -> Result<web_sys::Response, ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    JsFuture::from(window.fetch_with_str(url))
         .await
+        .map(|response| response.unchecked_into())
         .map_err(|_| ApiError::Network)
 }
 
-async fn read_json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+/// The browser parses the JSON (`Response.json()`); serde only maps the resulting object.
+async fn read_json<T: DeserializeOwned>(response: web_sys::Response) -> Result<T, ApiError> {
+    let body = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await.ok(),
+        Err(_) => None,
+    };
     if response.ok() {
-        return response.json::<T>().await.map_err(|_| ApiError::Decode);
+        return body
+            .and_then(|body| serde_wasm_bindgen::from_value(body).ok())
+            .ok_or(ApiError::Decode);
     }
-    let status = response.status();
-    let error = response
-        .json::<ErrorBody>()
-        .await
-        .ok()
+    let error = body
+        .and_then(|body| serde_wasm_bindgen::from_value::<ErrorBody>(body).ok())
         .map(|body| body.error);
-    Err(ApiError::Status { status, error })
+    Err(ApiError::Status {
+        status: response.status(),
+        error,
+    })
 }
 
 /// Keeps the shell's early requests (`props.prefetch`) until the app asks for them.
