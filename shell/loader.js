@@ -1,25 +1,19 @@
-// The shell's loader. It knows routes and slots, never business logic:
+// The shell's loader. It knows slots, never business logic:
 // 1. reads the manifest (inlined into the page by nginx; fetched if not),
-// 2. picks the micro-frontend for the main slot from the route; header slots name theirs,
+// 2. finds the micro-frontend of each slot in the page: header slots name theirs, and
+//    nginx names the main slot's from the route (`$main_mfe`; none = no such page),
 // 3. starts every download at once — each MFE's JS, wasm and CSS, and the main page's
 //    first data — so no bundle waits for another and a slow header never delays the main,
 // 4. mounts each MFE into its slot, or shows that slot's designed fallback when the MFE is
 //    missing, fails to load, or crashes. The rest of the page keeps working.
 
-const ROUTES = [
-  [/^\/(products(\/.*)?)?$/, 'catalog'],
-  [/^\/(cart|checkout)(\/.*)?$/, 'cart'],
-  [/^\/account(\/.*)?$/, 'account'],
-];
 const LABELS = { catalog: 'The catalog', cart: 'The cart', account: 'Your account' };
 // A slot still loading after this long shows its fallback (and is mounted if it arrives).
 const PATIENCE_MS = 12000;
 
 const path = location.pathname.replace(/\/+$/, '') || '/';
 const main = document.querySelector('[data-slot="main"]');
-const route = ROUTES.find(([pattern]) => pattern.test(path));
-if (route) main.dataset.mfe = route[1];
-const slots = [...document.querySelectorAll('[data-mfe]')];
+const slots = [...document.querySelectorAll('[data-mfe]')].filter((slot) => slot.dataset.mfe);
 const bundles = {};
 const crashed = {};
 
@@ -75,7 +69,9 @@ function load(name, entry) {
     const css = Promise.all((entry.css || []).map((file) => stylesheet(base + file)));
     const wasm = fetch(base + entry.wasm);
     const module = await import(base + entry.js);
+    performance.mark(`mfe:${name}:imported`);
     await Promise.all([module.default({ module_or_path: wasm }), css]);
+    performance.mark(`mfe:${name}:ready`);
     return module;
   })();
   return bundles[name];
@@ -113,6 +109,7 @@ function fill(slot, manifest) {
       if (crashed[name]) return fallback(slot, name);
       module.mount(slot, props);
       slot.dataset.state = 'mounted';
+      performance.mark(`mfe:${name}:mounted`);
     })
     .catch((error) => {
       console.error(`micro-frontend "${name}" could not be shown`, error);
@@ -121,7 +118,7 @@ function fill(slot, manifest) {
     .finally(() => clearTimeout(patience));
 }
 
-if (!route) {
+if (!main.dataset.mfe) {
   document.title = 'Page not found · Copperleaf Market';
   fallback(main);
 }

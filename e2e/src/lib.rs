@@ -8,13 +8,12 @@
 use anyhow::{bail, Context, Result};
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 use xtask::gateway::Gateway;
 use xtask::process::{free_port, Child};
 use xtask::site::{Descriptor, Site};
-use xtask::{health, mfe, tools, workspace};
+use xtask::{mfe, tools, workspace};
 
 /// How long a shopper-visible change may take before a test gives up on it.
 pub const PATIENCE: Duration = Duration::from_secs(15);
@@ -68,17 +67,8 @@ impl Shop {
             .map(PathBuf::from)
             .or_else(|| tools::which("chromedriver"))
             .context("chromedriver is not installed: run `cargo xtask test`")?;
-        let chromedriver_port = free_port()?;
-        let mut command = Command::new(chromedriver_bin);
-        command.arg(format!("--port={chromedriver_port}"));
-        let mut chromedriver =
-            Child::spawn("chromedriver", command, &work.join("chromedriver.log"))?;
-        health::wait_until_ready(
-            &mut chromedriver,
-            chromedriver_port,
-            "/status",
-            Duration::from_secs(20),
-        )?;
+        let (chromedriver, chromedriver_url) =
+            xtask::chromedriver::start(&chromedriver_bin, &work.join("chromedriver.log"))?;
 
         let mut shop = Self {
             runtime,
@@ -88,7 +78,7 @@ impl Shop {
             bff,
             gateways: Mutex::new(vec![]),
             chromedriver,
-            chromedriver_url: format!("http://127.0.0.1:{chromedriver_port}"),
+            chromedriver_url,
             url: String::new(),
         };
         shop.url = shop.gateway("shop", |_| Ok(()), None)?;

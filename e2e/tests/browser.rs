@@ -44,6 +44,7 @@ fn main() {
         an_unknown_page_says_so_inside_the_shell,
         the_shop_is_usable_on_a_phone,
         the_gateway_serves_pages_assets_and_apis_with_the_right_headers,
+        the_first_listing_is_requested_once_before_the_app_is_ready,
     ]
     .into_iter()
     .map(|(name, scenario)| {
@@ -540,4 +541,38 @@ async fn the_gateway_serves_pages_assets_and_apis_with_the_right_headers(
     let body: serde_json::Value = unknown.json().await?;
     ensure!(body["error"]["code"] == "not_found");
     Ok(())
+}
+
+async fn the_first_listing_is_requested_once_before_the_app_is_ready(shop: &Shop) -> Result<()> {
+    let browser = shop.browser().await?;
+    browser
+        .open(&format!("{}/products?category=books", shop.url))
+        .await?;
+    wait_for_cards(&browser, &listing(shop, "?category=books").await?).await?;
+    let timings = browser
+        .client()
+        .execute(
+            "const all = performance.getEntriesByType('resource');\n\
+             const api = all.filter(r => r.name.includes('/api/catalog/products'));\n\
+             const ready = performance.getEntriesByName('mfe:catalog:ready')[0];\n\
+             return { requests: api.length, started: api.length ? api[0].startTime : null, ready: ready ? ready.startTime : null };",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        timings["requests"] == 1,
+        "the listing was requested {} times",
+        timings["requests"]
+    );
+    let started = timings["started"].as_f64().context("no listing request")?;
+    // The shell asked for it before the catalog's wasm was even running; the app used that
+    // answer instead of asking again.
+    let ready = timings["ready"]
+        .as_f64()
+        .context("no mfe:catalog:ready mark")?;
+    ensure!(
+        started < ready,
+        "the listing ({started} ms) waited for the app ({ready} ms)"
+    );
+    browser.close().await
 }

@@ -7,11 +7,11 @@
 //! - time until the first product card is visible in headless Chromium, cold cache, plain
 //!   and on a slow phone.
 
-use crate::process::{free_port, output, run, Child};
+use crate::process::{free_port, output, run};
 use crate::site::{brotli, gzip};
 use crate::stack::{self, Profile};
 use crate::tools::{self, step, Purpose, Tools};
-use crate::{health, mfe, workspace};
+use crate::{mfe, workspace};
 use anyhow::{bail, Context, Result};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -294,24 +294,15 @@ fn first_product(report: &mut String, tools: &Tools, port: u16) -> Result<()> {
         .chromedriver
         .as_ref()
         .context("chromedriver is not installed")?;
-    let chromedriver_port = free_port()?;
-    let mut command = Command::new(chromedriver_bin);
-    command.arg(format!("--port={chromedriver_port}"));
     let log = workspace::var_dir().join("bench/log/chromedriver.log");
-    let mut chromedriver = Child::spawn("chromedriver", command, &log)?;
-    health::wait_until_ready(
-        &mut chromedriver,
-        chromedriver_port,
-        "/status",
-        Duration::from_secs(20),
-    )?;
-    let webdriver = format!("http://127.0.0.1:{chromedriver_port}");
+    let (mut chromedriver, webdriver) = crate::chromedriver::start(chromedriver_bin, &log)?;
     let shop = format!("http://127.0.0.1:{port}/");
     writeln!(
         report,
         "## Time until the first product card is visible (cold cache, headless Chromium)\n"
     )?;
     writeln!(report, "| profile | median | runs |\n|---|---:|---|")?;
+    let mut slow_waterfall = String::new();
     for (profile, label) in [
         ("plain", "plain (loopback, desktop window)"),
         (
@@ -344,7 +335,23 @@ fn first_product(report: &mut String, tools: &Tools, port: u16) -> Result<()> {
             result["median_ms"].as_f64().unwrap_or_default(),
             runs.join(", ")
         )?;
+        if profile == "slow-phone" {
+            for row in result["waterfall"].as_array().into_iter().flatten() {
+                writeln!(
+                    slow_waterfall,
+                    "{:>6} → {:>6} ms  {}",
+                    row[1].as_i64().unwrap_or_default(),
+                    row[2].as_i64().unwrap_or_default(),
+                    row[0].as_str().unwrap_or_default()
+                )?;
+            }
+        }
     }
+    writeln!(
+        report,
+        "\nWhere the time goes on the slow phone (last run: request start → response end, and \
+         the shell's and MFE's marks):\n\n```\n{slow_waterfall}```"
+    )?;
     writeln!(
         report,
         "\nMeasured from navigation start to the catalog MFE's `catalog:products-visible` mark \

@@ -3,6 +3,7 @@
 //! as `cargo xtask up` does.
 
 pub mod bench;
+pub mod chromedriver;
 pub mod gateway;
 pub mod health;
 pub mod mfe;

@@ -31,6 +31,25 @@ pub struct ManifestEntry {
     pub descriptor: Descriptor,
 }
 
+impl ManifestEntry {
+    /// `<link>`s that start downloading this version's JS, wasm and CSS; they match the
+    /// shell loader's `import()`, `fetch()` and stylesheet, so nothing is fetched twice.
+    pub fn preload_hints(&self, name: &str) -> String {
+        let base = format!("/mfe/{name}/{}/", self.version);
+        let mut html = format!(
+            "<link rel=\"modulepreload\" href=\"{base}{}\">\n\
+             <link rel=\"preload\" href=\"{base}{}\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n",
+            self.descriptor.js, self.descriptor.wasm
+        );
+        for css in &self.descriptor.css {
+            html.push_str(&format!(
+                "<link rel=\"preload\" href=\"{base}{css}\" as=\"style\">\n"
+            ));
+        }
+        html
+    }
+}
+
 /// `frontends/<name>/mfe.json`: what an MFE says about itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Descriptor {
@@ -160,8 +179,14 @@ impl Site {
         }
     }
 
-    /// Replaces the manifest in one atomic step.
+    /// Replaces the manifest in one atomic step, after each MFE's preload hints
+    /// (`/mfe/<name>/hints.html`, which the shell includes for the main slot's MFE so the
+    /// browser starts downloading its JS and wasm while still parsing the page).
     pub fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
+        for (name, entry) in &manifest.mfes {
+            let hints = self.root.join("mfe").join(name).join("hints.html");
+            write_atomically(&hints, entry.preload_hints(name).as_bytes())?;
+        }
         write_atomically(&self.manifest_path(), &serde_json::to_vec_pretty(manifest)?)
     }
 
@@ -284,6 +309,13 @@ mod tests {
             .is_file());
         assert_eq!(site.rollback("shop").unwrap(), v1);
         assert_eq!(site.manifest().unwrap().mfes["shop"].version, v1);
+        // The shell's preload hints follow the live version.
+        let hints = std::fs::read_to_string(dir.join("site/mfe/shop/hints.html")).unwrap();
+        assert!(
+            hints.contains(&format!("/mfe/shop/{v1}/app_bg.wasm")),
+            "{hints}"
+        );
+        assert!(!hints.contains(&v2));
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -26,20 +26,25 @@ async fn main() -> Result<()> {
         other => bail!("unknown profile {other}"),
     };
     let mut times = vec![];
+    let mut waterfall = serde_json::Value::Null;
     for _ in 0..runs {
-        times.push(measure(webdriver, url, slow).await?);
+        let (time, timeline) = measure(webdriver, url, slow).await?;
+        times.push(time);
+        waterfall = timeline;
     }
     let mut sorted = times.clone();
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
     println!(
         "{}",
-        serde_json::json!({ "profile": profile, "runs_ms": times, "median_ms": median })
+        serde_json::json!({ "profile": profile, "runs_ms": times, "median_ms": median, "waterfall": waterfall })
     );
     Ok(())
 }
 
-async fn measure(webdriver: &str, url: &str, slow: bool) -> Result<f64> {
+/// The time of the mark, and the last run's waterfall: `[what, start ms, end ms]` for the
+/// page and each resource it loaded before the mark, to see where the time goes.
+async fn measure(webdriver: &str, url: &str, slow: bool) -> Result<(f64, serde_json::Value)> {
     let (width, height) = if slow { (390, 844) } else { (1280, 900) };
     let browser = Browser::connect(webdriver, (width, height)).await?;
     if slow {
@@ -78,6 +83,19 @@ async fn measure(webdriver: &str, url: &str, slow: bool) -> Result<f64> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
+    let waterfall = browser
+        .client()
+        .execute(
+            "const n = performance.getEntriesByType('navigation')[0];\n\
+             const rows = [['page', 0, Math.round(n.responseEnd)]];\n\
+             for (const r of performance.getEntriesByType('resource'))\n\
+               if (r.startTime < arguments[0]) rows.push([r.name.replace(location.origin, ''), Math.round(r.startTime), Math.round(r.responseEnd)]);\n\
+             for (const m of performance.getEntriesByType('mark'))\n\
+               rows.push(['mark ' + m.name, Math.round(m.startTime), Math.round(m.startTime)]);\n\
+             return rows.sort((a, b) => a[2] - b[2]);",
+            vec![serde_json::json!(time)],
+        )
+        .await?;
     browser.close().await?;
-    Ok(time)
+    Ok((time, waterfall))
 }

@@ -48,7 +48,14 @@ thread_local! {
     static CRASH_LISTENERS: RefCell<Vec<js_sys::Function>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Renders component `C` into `element` (replacing an earlier mount there).
+/// How long the first render waits for data the shell requested early. The shell's own
+/// "loading" placeholder shows meanwhile; usually the data is long there (it is small and
+/// was requested before the wasm), and the BFFs answer within a second even when degraded.
+const FIRST_DATA_PATIENCE_MS: i32 = 1000;
+
+/// Renders component `C` into `element` (replacing an earlier mount there). When the shell
+/// started requests for this page, the first render waits until they are answered (see
+/// [`http::take_ready`]): one render with data rather than a loading state and then data.
 pub fn mount<C: BaseComponent>(
     element: Element,
     props: &JsValue,
@@ -61,14 +68,23 @@ pub fn mount<C: BaseComponent>(
     if let Some(on_crash) = read_prop(props, "onCrash").and_then(|v| v.dyn_into().ok()) {
         CRASH_LISTENERS.with(|listeners| listeners.borrow_mut().push(on_crash));
     }
-    if let Some(prefetch) = read_prop(props, "prefetch") {
-        http::accept_prefetched(&prefetch);
-    }
+    let prefetched = read_prop(props, "prefetch").map_or(0, |p| http::accept_prefetched(&p));
     unmount(&element);
+    let app_props = make_props(&options);
+    if prefetched == 0 {
+        render::<C>(element, app_props);
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        http::settle_prefetched(FIRST_DATA_PATIENCE_MS).await;
+        render::<C>(element, app_props);
+    });
+}
+
+fn render<C: BaseComponent>(element: Element, props: C::Properties) {
     // The slot may hold the shell's "loading" placeholder; the app owns it from now on.
     element.set_inner_html("");
-    let handle =
-        yew::Renderer::<C>::with_root_and_props(element.clone(), make_props(&options)).render();
+    let handle = yew::Renderer::<C>::with_root_and_props(element.clone(), props).render();
     MOUNTED.with(|mounted| {
         mounted.borrow_mut().push(Mounted {
             element,

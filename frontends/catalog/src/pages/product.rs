@@ -32,12 +32,23 @@ pub struct ProductPageProps {
 /// Keyed by slug by the router, so each product starts from a fresh state.
 #[function_component]
 pub fn ProductPage(props: &ProductPageProps) -> Html {
-    let fetch = use_state(|| Fetch::Loading);
+    // On the page's first load the product is usually here already (the shell asked for it).
+    let ready = use_mut_ref(|| api::ready_product(&props.slug));
+    let already_here = ready.borrow().is_some();
+    let fetch = use_state(|| match ready.borrow_mut().take() {
+        Some(Ok(product)) => Fetch::Loaded(Rc::new(product)),
+        Some(Err(error)) => Fetch::Failed(error),
+        None => Fetch::Loading,
+    });
     let retries = use_state(|| 0_u32);
+    let skip_first_fetch = use_mut_ref(|| already_here);
 
     {
         let fetch = fetch.clone();
         use_effect_with((props.slug.clone(), *retries), move |(slug, _)| {
+            if skip_first_fetch.replace(false) {
+                return;
+            }
             fetch.set(Fetch::Loading);
             let slug = slug.clone();
             wasm_bindgen_futures::spawn_local(async move {
