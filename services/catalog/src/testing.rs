@@ -72,6 +72,18 @@ pub struct RunningService {
     /// Direct access to its database, to arrange data a test needs.
     pub db: DatabaseConnection,
     handle: actix_web::dev::ServerHandle,
+    /// A SQLite file made for this service alone, deleted with it.
+    temporary_file: Option<std::path::PathBuf>,
+}
+
+impl Drop for RunningService {
+    fn drop(&mut self) {
+        if let Some(path) = &self.temporary_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
 }
 
 impl RunningService {
@@ -85,7 +97,12 @@ impl RunningService {
 /// kind is not available here (see the module docs).
 pub async fn spawn(database: TestDatabase) -> Option<RunningService> {
     let database_url = database.create().await?;
-    Some(spawn_on(&database_url).await)
+    let mut service = spawn_on(&database_url).await;
+    service.temporary_file = database_url
+        .strip_prefix("sqlite://")
+        .and_then(|rest| rest.split('?').next())
+        .map(std::path::PathBuf::from);
+    Some(service)
 }
 
 /// Starts catalog-service on a free port with the database at `database_url` (which may
@@ -110,6 +127,7 @@ pub async fn spawn_on(database_url: &str) -> RunningService {
         database_url: database_url.to_owned(),
         db,
         handle,
+        temporary_file: None,
     }
 }
 

@@ -285,9 +285,19 @@ async fn restarting_on_the_same_database_keeps_the_catalog_as_it_was() {
     let first = catalog_service::testing::spawn_on(&url).await;
     let before = list(&first, "per_page=100").await;
     first.stop().await;
-    first.db.close().await.unwrap();
+    // Clones share one pool: this closes the stopped server's connections too.
+    first.db.clone().close().await.unwrap();
 
     let second = catalog_service::testing::spawn_on(&url).await;
     let after = list(&second, "per_page=100").await;
     assert_eq!(before, after);
+
+    let file = url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{file}{suffix}"));
+    }
 }
