@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 const CONNECTIONS: u32 = 64;
 const SECONDS: u32 = 10;
 const BROWSER_RUNS: usize = 5;
+/// The analysis behind the aims not met (kept with the numbers; revisit it when they move).
+const MISSES: &str = include_str!("bench-misses.md");
 
 pub fn measure_all() -> Result<()> {
     let tools = tools::ensure(Purpose::Bench)?;
@@ -53,6 +55,7 @@ pub fn measure_all() -> Result<()> {
     first_product(&mut report, &tools, stack.port)?;
     drop(stack);
 
+    report.push_str(MISSES);
     let path = workspace::root().join("docs/BENCHMARKS.md");
     std::fs::create_dir_all(path.parent().context("docs/")?)?;
     std::fs::write(&path, &report)?;
