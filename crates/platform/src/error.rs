@@ -45,6 +45,10 @@ impl Error {
 
     pub fn to_body(&self) -> ErrorBody {
         match self {
+            // An upstream's 400 may name no field; then the body names none either.
+            Error::InvalidParameter { field, message } if field.is_empty() => {
+                ErrorBody::new(self.code(), message.clone())
+            }
             Error::InvalidParameter { field, message } => {
                 ErrorBody::for_field(self.code(), field.clone(), message.clone())
             }
@@ -100,6 +104,12 @@ mod tests {
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["error"]["code"], "invalid_parameter");
         assert_eq!(body["error"]["field"], "page");
+    }
+
+    #[tokio::test]
+    async fn an_invalid_parameter_without_a_field_names_none() {
+        let (_, body) = body_of(Error::invalid("", "bad request")).await;
+        assert!(body["error"].get("field").is_none(), "{body}");
     }
 
     #[tokio::test]
