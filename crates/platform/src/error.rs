@@ -5,15 +5,19 @@
 //! never sent to the client.
 
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
-use error_body::ErrorBody;
+use error_body::{ErrorBody, ErrorDetail};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A request parameter is malformed or out of range (400 `invalid_parameter`).
+    /// A request is malformed or out of range (400 `invalid_parameter`); `field` names the
+    /// parameter at fault when there is one (an upstream's 400 may name none).
     #[error("{message}")]
-    InvalidParameter { field: String, message: String },
+    InvalidParameter {
+        field: Option<String>,
+        message: String,
+    },
     /// The thing asked for does not exist (404 `not_found`).
     #[error("{0}")]
     NotFound(String),
@@ -29,7 +33,7 @@ pub enum Error {
 impl Error {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidParameter {
-            field: field.into(),
+            field: Some(field.into()),
             message: message.into(),
         }
     }
@@ -45,13 +49,13 @@ impl Error {
 
     pub fn to_body(&self) -> ErrorBody {
         match self {
-            // An upstream's 400 may name no field; then the body names none either.
-            Error::InvalidParameter { field, message } if field.is_empty() => {
-                ErrorBody::new(self.code(), message.clone())
-            }
-            Error::InvalidParameter { field, message } => {
-                ErrorBody::for_field(self.code(), field.clone(), message.clone())
-            }
+            Error::InvalidParameter { field, message } => ErrorBody {
+                error: ErrorDetail {
+                    code: self.code().to_owned(),
+                    message: message.clone(),
+                    field: field.clone(),
+                },
+            },
             Error::Internal(_) => ErrorBody::new(
                 self.code(),
                 "Something went wrong on our side. Please try again in a moment.",
@@ -108,7 +112,11 @@ mod tests {
 
     #[tokio::test]
     async fn an_invalid_parameter_without_a_field_names_none() {
-        let (_, body) = body_of(Error::invalid("", "bad request")).await;
+        let (_, body) = body_of(Error::InvalidParameter {
+            field: None,
+            message: "bad request".into(),
+        })
+        .await;
         assert!(body["error"].get("field").is_none(), "{body}");
     }
 

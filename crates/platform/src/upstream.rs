@@ -161,7 +161,7 @@ impl Upstream {
             (404, Some(body)) => Error::NotFound(body.error.message),
             (404, None) => Error::NotFound("Not found".into()),
             (400 | 422, Some(body)) => Error::InvalidParameter {
-                field: body.error.field.unwrap_or_default(),
+                field: body.error.field,
                 message: body.error.message,
             },
             (code, _) => Error::Internal(anyhow::anyhow!("GET {url} answered {code}")),
