@@ -133,11 +133,6 @@ impl Shop {
         Browser::connect(&self.chromedriver_url, (1280, 900)).await
     }
 
-    /// The chromedriver this shop's browsers are driven by.
-    pub fn chromedriver_url(&self) -> &str {
-        &self.chromedriver_url
-    }
-
     /// A session the size of a phone.
     pub async fn phone(&self) -> Result<Browser> {
         Browser::connect(&self.chromedriver_url, (390, 844)).await

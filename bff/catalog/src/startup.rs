@@ -30,8 +30,6 @@ impl Application {
             App::new()
                 .wrap(platform::server::request_logger())
                 .app_data(state.clone())
-                .app_data(platform::server::query_config())
-                .app_data(platform::server::path_config())
                 .configure(routes::configure)
                 .default_service(web::to(platform::server::not_found))
         })

@@ -1,7 +1,7 @@
 //! Pieces every server's `Application` is assembled from.
 
 use crate::Error;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use std::net::TcpListener;
 
 /// Binds `host:port` (port 0 = any free port, which tests use and then read back).
@@ -13,18 +13,6 @@ pub fn listen(host: &str, port: u16) -> std::io::Result<TcpListener> {
 pub fn request_logger(
 ) -> tracing_actix_web::TracingLogger<tracing_actix_web::DefaultRootSpanBuilder> {
     tracing_actix_web::TracingLogger::default()
-}
-
-/// Malformed query strings get the shared JSON error body, not actix's plain text.
-pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|error, _| Error::invalid("query", error.to_string()).into())
-}
-
-/// Malformed path segments (e.g. a non-numeric id) get the shared JSON error body.
-pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|error, _| Error::invalid("path", error.to_string()).into())
 }
 
 /// The answer for any path no route matches.

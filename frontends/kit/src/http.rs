@@ -54,16 +54,6 @@ impl ApiError {
         }
     }
 
-    /// The parameter the server complained about, if any.
-    pub fn field(&self) -> Option<&str> {
-        match self {
-            ApiError::Status {
-                error: Some(error), ..
-            } => error.field.as_deref(),
-            _ => None,
-        }
-    }
-
     /// A sentence for the shopper.
     pub fn message(&self) -> String {
         match self {

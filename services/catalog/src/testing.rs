@@ -68,7 +68,6 @@ impl TestDatabase {
 pub struct RunningService {
     /// e.g. `http://127.0.0.1:41234`
     pub address: String,
-    pub database_url: String,
     /// Direct access to its database, to arrange data a test needs.
     pub db: DatabaseConnection,
     handle: actix_web::dev::ServerHandle,
@@ -124,7 +123,6 @@ pub async fn spawn_on(database_url: &str) -> RunningService {
     tokio::spawn(application.run_until_stopped());
     RunningService {
         address,
-        database_url: database_url.to_owned(),
         db,
         handle,
         temporary_file: None,
