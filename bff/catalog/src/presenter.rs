@@ -4,6 +4,10 @@
 use catalog_api as ui;
 use catalog_service_api as service;
 
+/// The currency of every catalog price, and so of the amounts shoppers type into the
+/// price filter.
+pub const SHOP_CURRENCY: &str = "EUR";
+
 /// At or below this many items the badge warns "Only N left".
 pub const LOW_STOCK: i32 = 5;
 /// The quantity picker never offers more than this, however much is in stock.
@@ -55,6 +59,20 @@ pub fn paging(list: &service::ProductList) -> ui::Paging {
         per_page,
         total_items: list.total,
         total_pages: u32::try_from(list.total.div_ceil(u64::from(per_page))).unwrap_or(u32::MAX),
+    }
+}
+
+/// The query's price filter, written as prices are.
+pub fn price_range(min: Option<ui::Amount>, max: Option<ui::Amount>) -> ui::PriceRange {
+    let format = |amount: ui::Amount| {
+        format_price(
+            i64::try_from(amount.hundredths()).unwrap_or(i64::MAX),
+            SHOP_CURRENCY,
+        )
+    };
+    ui::PriceRange {
+        min: min.map(format),
+        max: max.map(format),
     }
 }
 

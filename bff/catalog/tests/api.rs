@@ -117,6 +117,14 @@ async fn filters_in_euros_reach_the_service_in_cents(service: RunningService) {
         .products
         .iter()
         .all(|c| c.stock.level != StockLevel::OutOfStock));
+    // The range comes back written as prices are, for the page's sentences.
+    assert_eq!(
+        page.price_range,
+        catalog_api::PriceRange {
+            min: Some("€10.00".into()),
+            max: Some("€29.50".into())
+        }
+    );
 }
 
 async fn facets_count_every_category_while_one_is_selected(service: RunningService) {

@@ -9,7 +9,9 @@ mod listing;
 mod paths;
 
 pub use error_body::{ErrorBody, ErrorDetail};
-pub use listing::{Amount, InvalidParameter, ListingQuery, Page, Sort, MAX_SEARCH_LEN};
+pub use listing::{
+    check_price_range, Amount, InvalidParameter, ListingQuery, Page, Sort, MAX_SEARCH_LEN,
+};
 pub use paths::*;
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +25,16 @@ pub struct ListingPage {
     /// the category filter itself), so the navigation shows where matches are.
     pub categories: Vec<CategoryFacet>,
     pub paging: Paging,
+    /// The query's price range as the shop writes prices (`€10.00`), for sentences such as
+    /// "nothing between €10.00 and €20.00".
+    pub price_range: PriceRange,
+}
+
+/// Ends of a price range, formatted; `None` where the range is open.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceRange {
+    pub min: Option<String>,
+    pub max: Option<String>,
 }
 
 /// A product as a card in a grid.

@@ -30,6 +30,7 @@ pub async fn listing(request: HttpRequest, state: web::Data<State>) -> Result<Ht
     let categories = categories?;
     Ok(HttpResponse::Ok().json(ListingPage {
         paging: presenter::paging(&list),
+        price_range: presenter::price_range(query.min_price, query.max_price),
         products: list.items.into_iter().map(presenter::card).collect(),
         categories: categories.into_iter().map(presenter::facet).collect(),
     }))

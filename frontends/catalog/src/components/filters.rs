@@ -2,7 +2,8 @@
 //! mistake is explained next to the field instead of becoming a failed page.
 
 use crate::app::{use_navigator, Route};
-use catalog_api::{Amount, ListingQuery, Page};
+use crate::components::states::sentence;
+use catalog_api::{check_price_range, Amount, ListingQuery, Page};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -49,14 +50,10 @@ pub fn read_price_range(
     };
     let min_price = read(PriceField::Min, min)?;
     let max_price = read(PriceField::Max, max)?;
-    if let (Some(low), Some(high)) = (min_price, max_price) {
-        if low > high {
-            return Err(PriceError {
-                field: PriceField::Min,
-                message: format!("The minimum (€{low}) can't be more than the maximum (€{high})."),
-            });
-        }
-    }
+    check_price_range(min_price, max_price).map_err(|invalid| PriceError {
+        field: PriceField::Min,
+        message: sentence(&invalid.message),
+    })?;
     Ok((min_price, max_price))
 }
 
@@ -217,7 +214,7 @@ mod tests {
             error,
             Some(PriceError {
                 field: PriceField::Min,
-                message: "The minimum (€50) can't be more than the maximum (€10).".into(),
+                message: "The minimum price (50) can't be more than the maximum (10).".into(),
             })
         );
     }

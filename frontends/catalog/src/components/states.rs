@@ -4,7 +4,7 @@
 use crate::api::Failure;
 use crate::app::Route;
 use crate::components::product_card::skeleton_card;
-use catalog_api::ListingQuery;
+use catalog_api::{ListingQuery, PriceRange};
 use mfe_kit::http::ApiError;
 use yew::prelude::*;
 
@@ -26,8 +26,13 @@ pub fn loading_grid(cards: usize) -> Html {
 }
 
 /// Why the listing is empty, in words: `Nothing matches your search for “linen” in Bags
-/// between €10 and €20 that's in stock.`, `We have nothing under €5 right now.`
-pub fn no_match_line(query: &ListingQuery, category_name: Option<&str>) -> String {
+/// between €10.00 and €20.00 that's in stock.`, `We have nothing under €5.00 right now.`
+/// The prices come written by the BFF (`prices`).
+pub fn no_match_line(
+    query: &ListingQuery,
+    category_name: Option<&str>,
+    prices: &PriceRange,
+) -> String {
     let mut line = match &query.q {
         Some(q) => format!("Nothing matches your search for “{q}”"),
         None => "We have nothing".to_owned(),
@@ -35,10 +40,10 @@ pub fn no_match_line(query: &ListingQuery, category_name: Option<&str>) -> Strin
     if let Some(category) = category_name.or(query.category.as_deref()) {
         line.push_str(&format!(" in {category}"));
     }
-    match (query.min_price, query.max_price) {
-        (Some(min), Some(max)) => line.push_str(&format!(" between €{min} and €{max}")),
-        (Some(min), None) => line.push_str(&format!(" from €{min}")),
-        (None, Some(max)) => line.push_str(&format!(" under €{max}")),
+    match (&prices.min, &prices.max) {
+        (Some(min), Some(max)) => line.push_str(&format!(" between {min} and {max}")),
+        (Some(min), None) => line.push_str(&format!(" from {min}")),
+        (None, Some(max)) => line.push_str(&format!(" under {max}")),
         (None, None) => {}
     }
     if query.in_stock {
@@ -52,7 +57,7 @@ pub fn no_match_line(query: &ListingQuery, category_name: Option<&str>) -> Strin
 }
 
 /// Nothing matches: say what was asked, and offer the way back to everything.
-pub fn empty_state(query: &ListingQuery, category_name: Option<&str>) -> Html {
+pub fn empty_state(query: &ListingQuery, category_name: Option<&str>, prices: &PriceRange) -> Html {
     let hint = if query.q.is_some() {
         "Check the spelling, try fewer words, or clear the filters."
     } else {
@@ -67,7 +72,7 @@ pub fn empty_state(query: &ListingQuery, category_name: Option<&str>) -> Html {
                 </svg>
             </span>
             <h2>{ "No products match" }</h2>
-            <p>{ no_match_line(query, category_name) }{ " " }{ hint }</p>
+            <p>{ no_match_line(query, category_name, prices) }{ " " }{ hint }</p>
             <a class="btn primary" href={all_products_href()}>{ "Clear all filters" }</a>
         </div>
     }
@@ -155,17 +160,25 @@ mod tests {
         ListingQuery::parse(text).unwrap_or_default()
     }
 
+    fn prices(min: Option<&str>, max: Option<&str>) -> PriceRange {
+        PriceRange {
+            min: min.map(Into::into),
+            max: max.map(Into::into),
+        }
+    }
+
     #[test]
     fn an_empty_search_names_the_search_and_its_filters() {
         assert_eq!(
             no_match_line(
                 &query("q=linen&category=bags&min_price=10&max_price=20&in_stock=true"),
-                Some("Bags")
+                Some("Bags"),
+                &prices(Some("€10.00"), Some("€20.00"))
             ),
-            "Nothing matches your search for “linen” in Bags between €10 and €20 that's in stock."
+            "Nothing matches your search for “linen” in Bags between €10.00 and €20.00 that's in stock."
         );
         assert_eq!(
-            no_match_line(&query("q=unicorn"), None),
+            no_match_line(&query("q=unicorn"), None, &prices(None, None)),
             "Nothing matches your search for “unicorn”."
         );
     }
@@ -173,12 +186,20 @@ mod tests {
     #[test]
     fn an_empty_filtered_listing_names_the_filters() {
         assert_eq!(
-            no_match_line(&query("max_price=5&in_stock=true"), None),
-            "We have nothing under €5 that's in stock right now."
+            no_match_line(
+                &query("max_price=5&in_stock=true"),
+                None,
+                &prices(None, Some("€5.00"))
+            ),
+            "We have nothing under €5.00 that's in stock right now."
         );
         assert_eq!(
-            no_match_line(&query("category=books&min_price=500"), Some("Books")),
-            "We have nothing in Books from €500 right now."
+            no_match_line(
+                &query("category=books&min_price=500"),
+                Some("Books"),
+                &prices(Some("€500.00"), None)
+            ),
+            "We have nothing in Books from €500.00 right now."
         );
     }
 

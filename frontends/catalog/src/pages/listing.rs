@@ -277,7 +277,11 @@ pub fn ListingPage(props: &ListingPageProps) -> Html {
                 let first = Route::Listing(shown.query.on_page(1)).to_href();
                 beyond_last_page(shown.query.page.get(), first)
             } else {
-                empty_state(&shown.query, name_of(&shown.query.category).as_deref())
+                empty_state(
+                    &shown.query,
+                    name_of(&shown.query.category).as_deref(),
+                    &page.price_range,
+                )
             }
         } else {
             html! {
