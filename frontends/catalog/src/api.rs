@@ -3,6 +3,9 @@
 
 use catalog_api::{ListingPage, ListingQuery, ProductDetail};
 use mfe_kit::http::{get_json, take_ready, ApiError};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
 
 /// One screen of the product listing.
 pub async fn listing(query: &ListingQuery) -> Result<ListingPage, ApiError> {
@@ -23,6 +26,20 @@ pub fn ready_listing(query: &ListingQuery) -> Option<Result<ListingPage, ApiErro
 /// The product if it is already here (see [`ready_listing`]).
 pub fn ready_product(slug: &str) -> Option<Result<ProductDetail, ApiError>> {
     take_ready(&catalog_api::product_url(slug))
+}
+
+/// For a page that fetches on mount: the answer that was already here when it was first
+/// drawn (taken with `ready`, e.g. [`ready_listing`]) — `Some` on that first render only —
+/// and a flag that is true until the page's fetch effect first runs, which then has nothing
+/// to fetch: `if skip_first_fetch.replace(false) { return; }`.
+#[hook]
+pub fn use_first_answer<T: 'static>(
+    ready: impl FnOnce() -> Option<Result<T, ApiError>>,
+) -> (Option<Result<T, ApiError>>, Rc<RefCell<bool>>) {
+    let answer = use_mut_ref(ready);
+    let skip_first_fetch = use_mut_ref(|| answer.borrow().is_some());
+    let first = answer.borrow_mut().take();
+    (first, skip_first_fetch)
 }
 
 /// How the UI should answer a failed call: the shopper sees a sentence and a way forward,

@@ -146,9 +146,8 @@ pub struct ListingPageProps {
 #[function_component]
 pub fn ListingPage(props: &ListingPageProps) -> Html {
     // On the page's first load the listing is usually here already (the shell asked for it).
-    let ready = use_mut_ref(|| api::ready_listing(&props.query));
-    let already_here = ready.borrow().is_some();
-    let state = use_reducer(|| match ready.borrow_mut().take() {
+    let (first, skip_first_fetch) = api::use_first_answer(|| api::ready_listing(&props.query));
+    let state = use_reducer(|| match first {
         Some(Ok(page)) => Listing {
             shown: Some(Rc::new(Shown {
                 query: props.query.clone(),
@@ -164,7 +163,6 @@ pub fn ListingPage(props: &ListingPageProps) -> Html {
     });
     let retries = use_state(|| 0_u32);
     let requests = use_mut_ref(|| 0_u32);
-    let skip_first_fetch = use_mut_ref(|| already_here);
     // The filters start open where there is room for them beside the grid.
     let wide = use_state(|| {
         web_sys::window()

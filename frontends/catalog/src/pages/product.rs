@@ -33,15 +33,13 @@ pub struct ProductPageProps {
 #[function_component]
 pub fn ProductPage(props: &ProductPageProps) -> Html {
     // On the page's first load the product is usually here already (the shell asked for it).
-    let ready = use_mut_ref(|| api::ready_product(&props.slug));
-    let already_here = ready.borrow().is_some();
-    let fetch = use_state(|| match ready.borrow_mut().take() {
+    let (first, skip_first_fetch) = api::use_first_answer(|| api::ready_product(&props.slug));
+    let fetch = use_state(|| match first {
         Some(Ok(product)) => Fetch::Loaded(Rc::new(product)),
         Some(Err(error)) => Fetch::Failed(error),
         None => Fetch::Loading,
     });
     let retries = use_state(|| 0_u32);
-    let skip_first_fetch = use_mut_ref(|| already_here);
 
     {
         let fetch = fetch.clone();
