@@ -7,7 +7,7 @@
 //! - time until the first product card is visible in headless Chromium, cold cache, plain
 //!   and on a slow phone.
 
-use crate::process::{free_port, output, run};
+use crate::process::{cargo, free_port, output, run};
 use crate::site::{brotli, gzip};
 use crate::stack::{self, Profile};
 use crate::tools::{self, step, Purpose, Tools};
@@ -26,7 +26,6 @@ const MISSES: &str = include_str!("bench-misses.md");
 
 pub fn measure_all() -> Result<()> {
     let tools = tools::ensure(Purpose::Bench)?;
-    run_cargo(&["fetch", "--quiet"])?;
     let mut report = String::new();
     writeln!(report, "# Benchmarks\n")?;
     writeln!(
@@ -62,10 +61,6 @@ pub fn measure_all() -> Result<()> {
     println!("\n{report}");
     step(&format!("written to {}", path.display()));
     Ok(())
-}
-
-fn run_cargo(args: &[&str]) -> Result<()> {
-    run(Command::new(env!("CARGO")).args(args))
 }
 
 fn cpu_model() -> String {
@@ -147,16 +142,8 @@ fn build_times(report: &mut String, tools: &Tools) -> Result<()> {
     let _ = std::fs::remove_dir_all(&cold_target);
     let dist = cold_target.join("dist");
     let trunk = |target: &Path| -> Result<Duration> {
-        let path = std::env::join_paths(std::iter::once(tools.wasm_opt_dir.clone()).chain(
-            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
-        ))?;
         let started = Instant::now();
-        run(Command::new("trunk")
-            .current_dir(mfe::source_dir("catalog"))
-            .env("PATH", path)
-            .env("CARGO_TARGET_DIR", target)
-            .args(["build", "--release", "--offline", "--dist"])
-            .arg(&dist))?;
+        mfe::trunk_build("catalog", tools, &dist, Some(target))?;
         Ok(started.elapsed())
     };
     let cold = trunk(&cold_target)?;
@@ -292,7 +279,7 @@ fn throughput(report: &mut String, stack: &stack::Stack) -> Result<()> {
 }
 
 fn first_product(report: &mut String, tools: &Tools, port: u16) -> Result<()> {
-    run_cargo(&["build", "--quiet", "-p", "e2e", "--bin", "first-product"])?;
+    run(cargo().args(["build", "--quiet", "-p", "e2e", "--bin", "first-product"]))?;
     let chromedriver_bin = tools
         .chromedriver
         .as_ref()

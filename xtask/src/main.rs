@@ -1,12 +1,11 @@
 //! `cargo xtask <command>` — see `cargo xtask help`.
 
 use anyhow::{bail, Context, Result};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use xtask::postgres::TempPostgres;
-use xtask::process::run;
+use xtask::process::{cargo, run};
 use xtask::site::Site;
 use xtask::tools::{self, step, Purpose};
 use xtask::{mfe, stack, workspace};
@@ -45,7 +44,6 @@ fn run_command() -> Result<()> {
         "bench" => xtask::bench::measure_all(),
         "build-mfe" => {
             let tools = tools::ensure(Purpose::Run)?;
-            cargo(&["fetch", "--quiet"])?;
             let dir = mfe::build(one_name(rest)?, &tools)?;
             println!("{}", dir.display());
             Ok(())
@@ -53,7 +51,6 @@ fn run_command() -> Result<()> {
         "deploy" => {
             let name = one_name(rest)?;
             let tools = tools::ensure(Purpose::Run)?;
-            cargo(&["fetch", "--quiet"])?;
             let version = stack::publish(&site(), name, &tools)?;
             println!("{name} {version} is live");
             Ok(())
@@ -85,10 +82,6 @@ fn one_name(args: &[String]) -> Result<&str> {
 /// The site `cargo xtask up` serves.
 fn site() -> Site {
     stack::site(&stack::default_state())
-}
-
-fn cargo(args: &[&str]) -> Result<()> {
-    run(Command::new(env!("CARGO")).args(args))
 }
 
 fn up(args: &[String]) -> Result<()> {
@@ -135,12 +128,9 @@ fn up(args: &[String]) -> Result<()> {
         std::thread::sleep(Duration::from_millis(200));
         for child in &mut stack.children {
             if let Some(status) = child.exited() {
-                bail!(
-                    "{} stopped unexpectedly ({status}); the rest is being stopped. Last lines of {}:\n{}",
-                    child.name(),
-                    child.log().display(),
-                    child.log_tail(20)
-                );
+                bail!(child.report(&format!(
+                    "stopped unexpectedly ({status}); the rest is being stopped"
+                )));
             }
         }
     }
@@ -161,19 +151,18 @@ fn xtask_port() -> Result<u16> {
 
 fn test() -> Result<()> {
     let tools = tools::ensure(Purpose::Test)?;
-    cargo(&["fetch", "--quiet"])?;
 
     step("checking formatting");
-    cargo(&["fmt", "--all", "--", "--check"])?;
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
     step("clippy (native)");
-    cargo(&[
+    run(cargo().args([
         "clippy",
         "--workspace",
         "--all-targets",
         "--",
         "-D",
         "warnings",
-    ])?;
+    ]))?;
     step("clippy (wasm32: the micro-frontends)");
     let mut wasm_clippy = vec![
         "clippy",
@@ -187,7 +176,7 @@ fn test() -> Result<()> {
         wasm_clippy.extend(["-p", package.as_str()]);
     }
     wasm_clippy.extend(["--", "-D", "warnings"]);
-    cargo(&wasm_clippy)?;
+    run(cargo().args(&wasm_clippy))?;
 
     {
         step("starting a throw-away PostgreSQL");
@@ -197,7 +186,7 @@ fn test() -> Result<()> {
             .context("PostgreSQL is not installed")?;
         let postgres = TempPostgres::start(bin)?;
         step("unit and integration tests, on SQLite and on PostgreSQL");
-        run(Command::new(env!("CARGO"))
+        run(cargo()
             // The browser tests run last, once the MFEs are built.
             .args(["test", "--workspace", "--exclude", "e2e"])
             .env("STOREFRONT_TEST_POSTGRES_URL", postgres.url())
@@ -212,7 +201,7 @@ fn test() -> Result<()> {
         .chromedriver
         .as_ref()
         .context("chromedriver is not installed")?;
-    run(Command::new(env!("CARGO"))
+    run(cargo()
         .args(["test", "-p", "e2e"])
         .env("STOREFRONT_CHROMEDRIVER", chromedriver)
         .env("STOREFRONT_NGINX", &tools.nginx))?;

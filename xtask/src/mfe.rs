@@ -1,7 +1,7 @@
 //! Building one micro-frontend with its own trunk build — and not rebuilding it when
 //! nothing it is made of has changed.
 
-use crate::process::{output, run};
+use crate::process::{cargo, output, run};
 use crate::tools::{step, Tools};
 use crate::workspace;
 use anyhow::{bail, Context, Result};
@@ -50,16 +50,34 @@ pub fn build(name: &str, tools: &Tools) -> Result<PathBuf> {
         return Ok(dist);
     }
     step(&format!("building the {name} MFE (trunk, release)"));
+    trunk_build(name, tools, &dist, None)?;
+    std::fs::write(&stamp, fingerprint)?;
+    Ok(dist)
+}
+
+/// `trunk build --release --offline` of MFE `name` into `dist` (with its own cargo
+/// `target_dir` if given). Trunk finds wasm-opt on PATH, and `--offline` needs every crate
+/// fetched first.
+pub fn trunk_build(
+    name: &str,
+    tools: &Tools,
+    dist: &Path,
+    target_dir: Option<&Path>,
+) -> Result<()> {
+    run(cargo().args(["fetch", "--quiet"]))?;
     let path = std::env::join_paths(std::iter::once(tools.wasm_opt_dir.clone()).chain(
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
     ))?;
-    run(Command::new("trunk")
-        .current_dir(&source)
+    let mut trunk = Command::new("trunk");
+    trunk
+        .current_dir(source_dir(name))
         .env("PATH", path)
         .args(["build", "--release", "--offline", "--dist"])
-        .arg(&dist))?;
-    std::fs::write(&stamp, fingerprint)?;
-    Ok(dist)
+        .arg(dist);
+    if let Some(target_dir) = target_dir {
+        trunk.env("CARGO_TARGET_DIR", target_dir);
+    }
+    run(&mut trunk)
 }
 
 /// A hash of everything the MFE is made of: its crate, every workspace crate it depends
@@ -104,7 +122,7 @@ struct Dependency {
 
 /// The crate at `source` and, transitively, the workspace crates it depends on by path.
 fn path_dependency_dirs(source: &Path) -> Result<BTreeSet<PathBuf>> {
-    let json = output(Command::new("cargo").args([
+    let json = output(cargo().args([
         "metadata",
         "--format-version",
         "1",

@@ -61,9 +61,14 @@ impl Child {
         self.child.try_wait().ok().flatten()
     }
 
-    /// The last lines of its log, for error messages.
-    pub fn log_tail(&self, lines: usize) -> String {
-        log_tail(&self.log, lines)
+    /// `"<name> <what>. Last lines of <log>: ..."`, for an error about this child.
+    pub fn report(&self, what: &str) -> String {
+        format!(
+            "{} {what}. Last lines of {}:\n{}",
+            self.name,
+            self.log.display(),
+            log_tail(&self.log, 20)
+        )
     }
 
     /// SIGTERM by PID, then SIGKILL if it has not exited within `grace`.
@@ -96,10 +101,15 @@ impl Drop for Child {
 }
 
 /// The last `lines` lines of a log file.
-pub fn log_tail(log: &Path, lines: usize) -> String {
+fn log_tail(log: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// The cargo running this command, for arguments to be added.
+pub fn cargo() -> Command {
+    Command::new(env!("CARGO"))
 }
 
 /// Runs `command` to completion with inherited output; fails naming the command.

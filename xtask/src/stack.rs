@@ -2,7 +2,7 @@
 
 use crate::gateway::Gateway;
 use crate::health::wait_until_ready;
-use crate::process::{free_port, run, Child};
+use crate::process::{cargo, free_port, run, Child};
 use crate::site::{Descriptor, Site};
 use crate::tools::{step, Tools};
 use crate::{mfe, workspace};
@@ -63,9 +63,8 @@ pub fn start(tools: &Tools, profile: Profile, port: u16, state: &Path) -> Result
     if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
         bail!("port {port} is in use; choose another with --port N");
     }
-    run(Command::new(env!("CARGO")).args(["fetch", "--quiet"]))?;
     step("building the services and BFFs");
-    let mut build = Command::new(env!("CARGO"));
+    let mut build = cargo();
     build.args(["build", "-p", "catalog-service", "-p", "catalog-bff"]);
     if profile == Profile::Release {
         build.arg("--release");
@@ -90,50 +89,48 @@ pub fn start(tools: &Tools, profile: Profile, port: u16, state: &Path) -> Result
             state.join("data/catalog.db").display()
         )
     });
-    let server = |name: &str, envs: &[(&str, String)]| {
-        let mut command = Command::new(workspace::binary(profile.dir(), name));
-        command
-            .env("NO_COLOR", "1")
-            .envs(envs.iter().map(|(k, v)| (k, v)));
-        Child::spawn(name, command, &logs.join(format!("{name}.log")))
-    };
-
-    step("starting catalog-service, catalog-bff and nginx");
-    let mut service = server(
-        "catalog-service",
-        &[
-            (
-                "CATALOG_SERVICE__PORT",
-                stack.catalog_service_port.to_string(),
-            ),
-            ("DATABASE_URL", database_url),
-        ],
-    )?;
-    wait_until_ready(
-        &mut service,
-        stack.catalog_service_port,
-        "/readyz",
-        Duration::from_secs(60),
-    )?;
-    stack.children.push(service);
-
-    let mut bff = server(
-        "catalog-bff",
-        &[
-            ("CATALOG_BFF__PORT", stack.catalog_bff_port.to_string()),
-            (
-                "CATALOG_BFF__CATALOG_SERVICE_URL",
-                format!("http://127.0.0.1:{}", stack.catalog_service_port),
-            ),
-        ],
-    )?;
-    wait_until_ready(
-        &mut bff,
-        stack.catalog_bff_port,
-        "/api/catalog/readyz",
-        Duration::from_secs(30),
-    )?;
-    stack.children.push(bff);
+    // In start order: each is ready before the next, which may call it, starts.
+    let servers = [
+        Server {
+            name: "catalog-service",
+            port: stack.catalog_service_port,
+            ready_path: "/readyz",
+            env: vec![
+                (
+                    "CATALOG_SERVICE__PORT",
+                    stack.catalog_service_port.to_string(),
+                ),
+                ("DATABASE_URL", database_url),
+            ],
+        },
+        Server {
+            name: "catalog-bff",
+            port: stack.catalog_bff_port,
+            ready_path: "/api/catalog/readyz",
+            env: vec![
+                ("CATALOG_BFF__PORT", stack.catalog_bff_port.to_string()),
+                (
+                    "CATALOG_BFF__CATALOG_SERVICE_URL",
+                    format!("http://127.0.0.1:{}", stack.catalog_service_port),
+                ),
+            ],
+        },
+    ];
+    step("starting the services, the BFFs and nginx");
+    for server in servers {
+        let mut command = Command::new(workspace::binary(profile.dir(), server.name));
+        command.env("NO_COLOR", "1").envs(server.env);
+        let log = logs.join(format!("{}.log", server.name));
+        let mut child = Child::spawn(server.name, command, &log)?;
+        // The first start of a service migrates and seeds its database.
+        wait_until_ready(
+            &mut child,
+            server.port,
+            server.ready_path,
+            Duration::from_secs(60),
+        )?;
+        stack.children.push(child);
+    }
 
     let gateway = Gateway {
         port,
@@ -144,6 +141,14 @@ pub fn start(tools: &Tools, profile: Profile, port: u16, state: &Path) -> Result
     };
     stack.children.push(gateway.start(&tools.nginx)?);
     Ok(stack)
+}
+
+/// A server process of the shop and how to tell it is ready.
+struct Server {
+    name: &'static str,
+    port: u16,
+    ready_path: &'static str,
+    env: Vec<(&'static str, String)>,
 }
 
 /// `var/` — the state of `cargo xtask up`.
