@@ -81,7 +81,7 @@ impl Shop {
             chromedriver_url,
             url: String::new(),
         };
-        shop.url = shop.gateway("shop", |_| Ok(()), None)?;
+        shop.url = shop.gateway("shop", |_| Ok(()), None)?.0;
         Ok(shop)
     }
 
@@ -91,13 +91,14 @@ impl Shop {
     }
 
     /// Another nginx in front of its own copy of the site, which `change` may alter (to
-    /// break a bundle, say), proxying to `bff` (default: the shop's BFF). Returns its URL.
+    /// break a bundle, say), proxying to `bff` (default: the shop's BFF). Returns its URL and
+    /// its site, which a test may publish to while it runs.
     pub fn gateway(
         &self,
         name: &str,
         change: impl FnOnce(&Site) -> Result<()>,
         bff: Option<&str>,
-    ) -> Result<String> {
+    ) -> Result<(String, Site)> {
         let dir = self.work.join(name);
         let site = Site::new(dir.join("site"));
         site.install_shell()?;
@@ -125,7 +126,7 @@ impl Shop {
             .lock()
             .map_err(|_| anyhow::anyhow!("gateway list poisoned"))?
             .push(child);
-        Ok(format!("http://127.0.0.1:{port}"))
+        Ok((format!("http://127.0.0.1:{port}"), site))
     }
 
     /// A new headless Chromium session (its own profile: a cold cache).

@@ -36,6 +36,7 @@ fn main() {
         clicking_a_card_opens_its_detail_and_reloading_it_works,
         back_and_forward_move_between_listing_and_detail,
         add_to_cart_sends_the_product_and_quantity_to_the_cart,
+        a_cart_that_answers_confirms_the_add,
         an_out_of_stock_product_cannot_be_added,
         cart_and_account_slots_show_their_fallback,
         a_missing_catalog_bundle_shows_the_fallback_while_the_header_renders,
@@ -45,6 +46,7 @@ fn main() {
         the_shop_is_usable_on_a_phone,
         the_gateway_serves_pages_assets_and_apis_with_the_right_headers,
         the_first_listing_is_requested_once_before_the_app_is_ready,
+        a_new_catalog_version_goes_live_and_back_without_a_restart,
     ]
     .into_iter()
     .map(|(name, scenario)| {
@@ -222,18 +224,23 @@ async fn back_and_forward_move_between_listing_and_detail(shop: &Shop) -> Result
     browser.close().await
 }
 
-async fn add_to_cart_sends_the_product_and_quantity_to_the_cart(shop: &Shop) -> Result<()> {
-    let all = listing(shop, "?in_stock=true&sort=price_desc").await?;
-    let mut product = None;
-    for card in all.products {
+/// A product whose picker offers at least `quantity`.
+async fn product_with_stock(shop: &Shop, quantity: u32) -> Result<ProductDetail> {
+    for card in listing(shop, "?in_stock=true&sort=price_desc")
+        .await?
+        .products
+    {
         let detail: ProductDetail =
             serde_json::from_value(shop.api(&catalog_api::product_url(&card.slug)).await?)?;
-        if detail.max_quantity >= 3 {
-            product = Some(detail);
-            break;
+        if detail.max_quantity >= quantity {
+            return Ok(detail);
         }
     }
-    let product = product.context("no product with 3 or more in stock")?;
+    anyhow::bail!("no product with {quantity} or more in stock")
+}
+
+async fn add_to_cart_sends_the_product_and_quantity_to_the_cart(shop: &Shop) -> Result<()> {
+    let product = product_with_stock(shop, 3).await?;
 
     let browser = shop.browser().await?;
     browser
@@ -278,6 +285,43 @@ async fn add_to_cart_sends_the_product_and_quantity_to_the_cart(shop: &Shop) -> 
         })
         .await?;
     browser.screenshot("add-to-cart").await?;
+    browser.close().await
+}
+
+async fn a_cart_that_answers_confirms_the_add(shop: &Shop) -> Result<()> {
+    let product = product_with_stock(shop, 1).await?;
+    let browser = shop.browser().await?;
+    browser
+        .open(&format!("{}/products/{}", shop.url, product.slug))
+        .await?;
+    browser.wait_for("article.product-detail h1").await?;
+    // A stand-in cart: it answers every add-to-cart the way the cart MFE will.
+    browser
+        .client()
+        .execute(
+            "window.addEventListener('catalog:add-to-cart', e => setTimeout(() => \
+               window.dispatchEvent(new CustomEvent('cart:changed', { detail: { itemCount: e.detail.quantity } })), 200));",
+            vec![],
+        )
+        .await?;
+    browser
+        .wait_for("button.add-to-cart")
+        .await?
+        .click()
+        .await?;
+    let status = browser.wait_for(".add-to-cart-status").await?;
+    browser
+        .wait_until("the shopper is told the product was added", || async {
+            Ok(status.text().await? == "Added to your cart.")
+        })
+        .await?;
+    // The 3 s "no answer" timer was cancelled by the answer: the message stays.
+    tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
+    let text = status.text().await?;
+    ensure!(
+        text == "Added to your cart.",
+        "after the timer the status says {text:?}"
+    );
     browser.close().await
 }
 
@@ -327,7 +371,7 @@ async fn cart_and_account_slots_show_their_fallback(shop: &Shop) -> Result<()> {
 async fn a_missing_catalog_bundle_shows_the_fallback_while_the_header_renders(
     shop: &Shop,
 ) -> Result<()> {
-    let broken = shop.gateway(
+    let (broken, _) = shop.gateway(
         "missing-bundle",
         |site| {
             let mut manifest = site.manifest()?;
@@ -363,7 +407,7 @@ async fn a_missing_catalog_bundle_shows_the_fallback_while_the_header_renders(
 async fn a_crashing_or_failing_mfe_is_replaced_by_its_fallback(shop: &Shop) -> Result<()> {
     // Stand-ins for a cart that panics after mounting (it reports through onCrash, as
     // mfe-kit's panic hook does) and an account MFE whose mount throws.
-    let faulty = shop.gateway(
+    let (faulty, _) = shop.gateway(
         "faulty-mfes",
         |site| {
             write(site, "mfe/cart/v1/cart.js", "export default async function init() {}\nexport function mount(el, props) { el.textContent = 'Cart (3)'; setTimeout(() => props.onCrash('simulated panic'), 300); }\n")?;
@@ -401,7 +445,7 @@ async fn a_crashing_or_failing_mfe_is_replaced_by_its_fallback(shop: &Shop) -> R
 
 async fn an_unavailable_catalog_api_shows_the_error_state_with_retry(shop: &Shop) -> Result<()> {
     let dead_port = xtask::process::free_port()?;
-    let no_bff = shop.gateway(
+    let (no_bff, _) = shop.gateway(
         "no-bff",
         |_| Ok(()),
         Some(&format!("127.0.0.1:{dead_port}")),
@@ -573,6 +617,72 @@ async fn the_first_listing_is_requested_once_before_the_app_is_ready(shop: &Shop
     ensure!(
         started < ready,
         "the listing ({started} ms) waited for the app ({ready} ms)"
+    );
+    browser.close().await
+}
+
+/// The catalog version the page in `browser` loaded (from its wasm's URL).
+async fn loaded_catalog_version(browser: &Browser) -> Result<String> {
+    let wasm = browser
+        .client()
+        .execute(
+            "const r = performance.getEntriesByType('resource').find(r => r.name.endsWith('.wasm'));\n\
+             return r ? r.name : null;",
+            vec![],
+        )
+        .await?;
+    let url = wasm.as_str().context("the page loaded no wasm")?;
+    let version = url
+        .split("/mfe/catalog/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next());
+    Ok(version.context("not a catalog bundle")?.to_owned())
+}
+
+async fn a_new_catalog_version_goes_live_and_back_without_a_restart(shop: &Shop) -> Result<()> {
+    let (url, site) = shop.gateway("redeploy", |_| Ok(()), None)?;
+    let everything = listing(shop, "").await?;
+    let browser = shop.browser().await?;
+    browser.open(&url).await?;
+    wait_for_cards(&browser, &everything).await?;
+    let first = loaded_catalog_version(&browser).await?;
+
+    // A new build of the catalog (here: one changed stylesheet), published while nginx runs.
+    let build =
+        std::env::temp_dir().join(format!("storefront-e2e-redeploy-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&build);
+    std::fs::create_dir_all(&build)?;
+    for entry in std::fs::read_dir(xtask::mfe::build_dir("catalog"))? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), build.join(entry.file_name()))?;
+    }
+    let css = build.join("catalog.css");
+    let restyled = std::fs::read_to_string(&css)? + "\n/* redeployed */\n";
+    std::fs::write(&css, restyled)?;
+    let second = site.publish("catalog", &build, xtask::site::Descriptor::read("catalog")?)?;
+    std::fs::remove_dir_all(&build)?;
+    ensure!(second != first, "a changed build is a new version");
+
+    browser.client().refresh().await?;
+    wait_for_cards(&browser, &everything).await?;
+    ensure!(
+        loaded_catalog_version(&browser).await? == second,
+        "the next page load uses the new version"
+    );
+    // Pages still open on the old version keep working: its files stay.
+    let old = reqwest::get(format!("{url}/mfe/catalog/{first}/catalog-mfe_bg.wasm")).await?;
+    ensure!(
+        old.status() == 200,
+        "the old version is gone ({})",
+        old.status()
+    );
+
+    ensure!(site.rollback("catalog")? == first);
+    browser.client().refresh().await?;
+    wait_for_cards(&browser, &everything).await?;
+    ensure!(
+        loaded_catalog_version(&browser).await? == first,
+        "rollback brings the old version back"
     );
     browser.close().await
 }
