@@ -153,8 +153,25 @@ impl Drop for Shop {
         if let Ok(mut gateways) = self.gateways.lock() {
             gateways.clear();
         }
+        self.runtime.block_on(close_all_browsers());
         self.chromedriver.stop(Duration::from_secs(5));
         let _ = std::fs::remove_dir_all(&self.work);
+    }
+}
+
+/// Every browser session opened in this process. A test that fails half-way never reaches
+/// its `close()`, and stopping chromedriver does not stop the browsers it started, so
+/// [`close_all_browsers`] closes whatever is still open before chromedriver stops.
+static SESSIONS: Mutex<Vec<Client>> = Mutex::new(Vec::new());
+
+/// Closes every browser session still open (closing a closed one is a harmless error).
+pub async fn close_all_browsers() {
+    let sessions = SESSIONS
+        .lock()
+        .map(|mut sessions| std::mem::take(&mut *sessions))
+        .unwrap_or_default();
+    for session in sessions {
+        let _ = session.close().await;
     }
 }
 
@@ -191,6 +208,9 @@ impl Browser {
             .connect(webdriver)
             .await
             .context("starting a Chromium session")?;
+        if let Ok(mut sessions) = SESSIONS.lock() {
+            sessions.push(client.clone());
+        }
         Ok(Self { client })
     }
 

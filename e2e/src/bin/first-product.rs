@@ -28,7 +28,10 @@ async fn main() -> Result<()> {
     let mut times = vec![];
     let mut waterfall = serde_json::Value::Null;
     for _ in 0..runs {
-        let (time, timeline) = measure(webdriver, url, slow).await?;
+        let measured = measure(webdriver, url, slow).await;
+        // A failed run leaves its browser open; chromedriver would not stop it.
+        e2e::close_all_browsers().await;
+        let (time, timeline) = measured?;
         times.push(time);
         waterfall = timeline;
     }
