@@ -20,7 +20,8 @@ pub const PATIENCE: Duration = Duration::from_secs(15);
 
 pub struct Shop {
     runtime: tokio::runtime::Runtime,
-    _service: catalog_service::testing::RunningService,
+    _service: test_support::catalog::CatalogService,
+    _bff: test_support::RunningServer,
     work: PathBuf,
     nginx: PathBuf,
     bff: String,
@@ -41,23 +42,14 @@ impl Shop {
         let _ = std::fs::remove_dir_all(&work);
         std::fs::create_dir_all(&work)?;
 
-        let (service, bff) = runtime.block_on(async {
-            let service =
-                catalog_service::testing::spawn(catalog_service::testing::TestDatabase::Sqlite)
-                    .await
-                    .context("starting catalog-service")?;
-            let bff = catalog_bff::startup::Application::build(
-                catalog_bff::configuration::Configuration {
-                    host: "127.0.0.1".into(),
-                    port: 0,
-                    catalog_service_url: service.address.clone(),
-                    upstream_timeout: Duration::from_millis(800),
-                },
-            )?;
-            let address = format!("127.0.0.1:{}", bff.port());
-            tokio::spawn(bff.run_until_stopped());
-            anyhow::Ok((service, address))
+        let (service, bff_server) = runtime.block_on(async {
+            let service = test_support::catalog::spawn_service(test_support::TestDatabase::Sqlite)
+                .await
+                .context("starting catalog-service")?;
+            let bff = test_support::catalog::spawn_bff(&service.address);
+            anyhow::Ok((service, bff))
         })?;
+        let bff = bff_server.address.trim_start_matches("http://").to_owned();
 
         let nginx = std::env::var_os("STOREFRONT_NGINX")
             .map(PathBuf::from)
@@ -73,6 +65,7 @@ impl Shop {
         let mut shop = Self {
             runtime,
             _service: service,
+            _bff: bff_server,
             work,
             nginx,
             bff,

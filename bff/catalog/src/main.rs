@@ -5,7 +5,7 @@ async fn main() -> anyhow::Result<()> {
     platform::telemetry::init();
     let configuration = Configuration::from_env()?;
     let application = Application::build(configuration)?;
-    tracing::info!(port = application.port(), "catalog-bff listening");
-    application.run_until_stopped().await?;
+    tracing::info!(port = application.server.port(), "catalog-bff listening");
+    application.server.run_until_stopped().await?;
     Ok(())
 }

@@ -1,11 +1,10 @@
 use crate::{configuration::Configuration, routes};
-use actix_web::{dev::Server, web, App, HttpServer};
+use actix_web::web;
 use platform::upstream::{Upstream, UpstreamConfig};
 
 /// A running catalog-bff, bound but not yet awaited.
 pub struct Application {
-    port: u16,
-    server: Server,
+    pub server: platform::server::Server,
 }
 
 /// The shared state of all request handlers.
@@ -24,30 +23,11 @@ impl Application {
             "The catalog is unavailable right now. Please try again in a moment.",
         )?;
         let state = web::Data::new(State { catalog });
-        let listener = platform::server::listen(&configuration.host, configuration.port)?;
-        let port = listener.local_addr()?.port();
-        let server = HttpServer::new(move || {
-            App::new()
-                .wrap(platform::server::request_logger())
-                .app_data(state.clone())
-                .configure(routes::configure)
-                .default_service(web::to(platform::server::not_found))
-        })
-        .listen(listener)?
-        .shutdown_timeout(10)
-        .run();
-        Ok(Self { port, server })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    pub fn handle(&self) -> actix_web::dev::ServerHandle {
-        self.server.handle()
-    }
-
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let server =
+            platform::server::serve(&configuration.host, configuration.port, move |config| {
+                config.app_data(state.clone());
+                routes::configure(config);
+            })?;
+        Ok(Self { server })
     }
 }

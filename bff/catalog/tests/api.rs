@@ -5,26 +5,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use catalog_api::{ListingPage, ProductDetail, StockLevel};
-use catalog_bff::{configuration::Configuration, startup::Application};
-use catalog_service::on_both_databases;
-use catalog_service::testing::RunningService;
 use catalog_service_api::ProductList;
 use reqwest::StatusCode;
 use serde_json::Value;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use test_support::catalog::{CatalogService, UPSTREAM_TIMEOUT};
+use test_support::TestDatabase;
 
-/// A BFF in this process, calling catalog-service at `service_url`.
+/// A BFF in this process, calling catalog-service at `service_url`; its address.
 fn spawn_bff(service_url: &str) -> String {
-    let application = Application::build(Configuration {
-        host: "127.0.0.1".into(),
-        port: 0,
-        catalog_service_url: service_url.to_owned(),
-        upstream_timeout: Duration::from_millis(800),
-    })
-    .expect("starting catalog-bff");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    tokio::spawn(application.run_until_stopped());
-    address
+    test_support::catalog::spawn_bff(service_url).address
 }
 
 /// A client that gives up long after the BFF's own deadline: if this times out, the BFF hung.
@@ -51,12 +41,12 @@ async fn listing(bff: &str, query: &str) -> ListingPage {
     serde_json::from_value(body).expect("a listing page")
 }
 
-async fn service_list(service: &RunningService, query: &str) -> ProductList {
+async fn service_list(service: &CatalogService, query: &str) -> ProductList {
     let (_, body) = get(&service.address, &format!("/products?{query}")).await;
     serde_json::from_value(body).unwrap()
 }
 
-on_both_databases!(
+test_support::on_both_databases!(test_support::catalog::spawn_service =>
     the_listing_is_shaped_for_the_catalog_screen,
     filters_in_euros_reach_the_service_in_cents,
     facets_count_every_category_while_one_is_selected,
@@ -67,7 +57,7 @@ on_both_databases!(
     images_are_served_with_a_long_cache,
 );
 
-async fn the_listing_is_shaped_for_the_catalog_screen(service: RunningService) {
+async fn the_listing_is_shaped_for_the_catalog_screen(service: CatalogService) {
     let bff = spawn_bff(&service.address);
     let page = listing(&bff, "").await;
     assert_eq!(page.products.len(), 24);
@@ -96,7 +86,7 @@ async fn the_listing_is_shaped_for_the_catalog_screen(service: RunningService) {
     assert!(page.categories.len() >= 6);
 }
 
-async fn filters_in_euros_reach_the_service_in_cents(service: RunningService) {
+async fn filters_in_euros_reach_the_service_in_cents(service: CatalogService) {
     let bff = spawn_bff(&service.address);
     let page = listing(
         &bff,
@@ -127,7 +117,7 @@ async fn filters_in_euros_reach_the_service_in_cents(service: RunningService) {
     );
 }
 
-async fn facets_count_every_category_while_one_is_selected(service: RunningService) {
+async fn facets_count_every_category_while_one_is_selected(service: CatalogService) {
     let bff = spawn_bff(&service.address);
     let unfiltered = listing(&bff, "q=steel").await;
     let in_kitchen = listing(&bff, "q=steel&category=kitchen").await;
@@ -142,7 +132,7 @@ async fn facets_count_every_category_while_one_is_selected(service: RunningServi
     assert_eq!(sum, unfiltered.paging.total_items);
 }
 
-async fn product_detail_has_a_price_badge_and_a_bounded_quantity(service: RunningService) {
+async fn product_detail_has_a_price_badge_and_a_bounded_quantity(service: CatalogService) {
     let bff = spawn_bff(&service.address);
     let plenty = service_list(&service, "per_page=100")
         .await
@@ -168,7 +158,7 @@ async fn product_detail_has_a_price_badge_and_a_bounded_quantity(service: Runnin
     );
 }
 
-async fn an_out_of_stock_product_offers_no_quantity(service: RunningService) {
+async fn an_out_of_stock_product_offers_no_quantity(service: CatalogService) {
     let bff = spawn_bff(&service.address);
     let sold_out = service_list(&service, "per_page=100")
         .await
@@ -183,7 +173,7 @@ async fn an_out_of_stock_product_offers_no_quantity(service: RunningService) {
     assert_eq!(detail.stock.label, "Out of stock");
 }
 
-async fn an_unknown_product_is_a_json_404(service: RunningService) {
+async fn an_unknown_product_is_a_json_404(service: CatalogService) {
     let bff = spawn_bff(&service.address);
     let (status, body) = get(&bff, "/api/catalog/products/unicorn-saddle").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -193,7 +183,7 @@ async fn an_unknown_product_is_a_json_404(service: RunningService) {
     assert_eq!(body["error"]["code"], "not_found");
 }
 
-async fn bad_listing_parameters_are_a_400_naming_them(service: RunningService) {
+async fn bad_listing_parameters_are_a_400_naming_them(service: CatalogService) {
     let bff = spawn_bff(&service.address);
     for (query, field) in [
         ("page=0", "page"),
@@ -215,7 +205,7 @@ async fn bad_listing_parameters_are_a_400_naming_them(service: RunningService) {
     }
 }
 
-async fn images_are_served_with_a_long_cache(service: RunningService) {
+async fn images_are_served_with_a_long_cache(service: CatalogService) {
     let bff = spawn_bff(&service.address);
     let card = listing(&bff, "").await.products.remove(0);
     let response = client()
@@ -243,7 +233,7 @@ fn assert_catalog_unavailable(status: StatusCode, body: &Value) {
 
 #[tokio::test]
 async fn a_stopped_service_gets_a_503_catalog_unavailable() {
-    let service = catalog_service::testing::spawn(catalog_service::testing::TestDatabase::Sqlite)
+    let service = test_support::catalog::spawn_service(TestDatabase::Sqlite)
         .await
         .unwrap();
     let bff = spawn_bff(&service.address);
@@ -258,8 +248,8 @@ async fn a_stopped_service_gets_a_503_catalog_unavailable() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
-/// A service that accepts connections and never answers: the BFF's deadline (800 ms here)
-/// must turn that into a 503, well before the test client's 5 s patience runs out.
+/// A service that accepts connections and never answers: the BFF's deadline (800 ms) must
+/// turn that into a 503 — not before the deadline, and not much after it.
 #[tokio::test]
 async fn a_service_that_never_answers_gets_a_503_at_the_deadline() {
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -271,6 +261,74 @@ async fn a_service_that_never_answers_gets_a_503_at_the_deadline() {
         }
     });
     let bff = spawn_bff(&address);
+    let started = Instant::now();
     let (status, body) = get(&bff, "/api/catalog/products").await;
+    let elapsed = started.elapsed();
     assert_catalog_unavailable(status, &body);
+    assert!(
+        elapsed >= UPSTREAM_TIMEOUT && elapsed < UPSTREAM_TIMEOUT + Duration::from_millis(700),
+        "answered after {elapsed:?}; the deadline is {UPSTREAM_TIMEOUT:?}"
+    );
+}
+
+/// The readiness answer is public (nginx serves it): it must not name internal addresses.
+#[tokio::test]
+async fn readiness_names_no_internal_address() {
+    let service = test_support::catalog::spawn_service(TestDatabase::Sqlite)
+        .await
+        .unwrap();
+    let bff = spawn_bff(&service.address);
+    assert_eq!(get(&bff, "/api/catalog/readyz").await.0, StatusCode::OK);
+    service.stop().await;
+    let (status, body) = get(&bff, "/api/catalog/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let port = service.address.rsplit(':').next().unwrap();
+    assert!(!body.to_string().contains("127.0.0.1"), "{body}");
+    assert!(!body.to_string().contains(port), "{body}");
+}
+
+/// The request id nginx sets reaches catalog-service with the BFF's call, and comes back.
+#[tokio::test]
+async fn the_request_id_is_passed_on_to_the_service() {
+    let (address, seen) = recording_service().await;
+    let bff = spawn_bff(&address);
+    let response = client()
+        .get(format!("{bff}/api/catalog/products/some-product"))
+        .header("x-request-id", "shopper-request-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "shopper-request-42");
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.iter()
+            .any(|head| head.contains("x-request-id: shopper-request-42")),
+        "the service saw {seen:?}"
+    );
+}
+
+/// A stand-in service that records each request's head and answers 404.
+async fn recording_service() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
+    let record = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut head = vec![0; 8192];
+            let n = socket.read(&mut head).await.unwrap_or(0);
+            record
+                .lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&head[..n]).to_lowercase());
+            let body = r#"{"error":{"code":"not_found","message":"No such product"}}"#;
+            let answer = format!(
+                "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    (address, seen)
 }

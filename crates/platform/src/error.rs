@@ -12,19 +12,51 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A request is malformed or out of range (400 `invalid_parameter`); `field` names the
-    /// parameter at fault when there is one (an upstream's 400 may name none).
+    /// parameter at fault when there is one.
     #[error("{message}")]
     InvalidParameter {
         field: Option<String>,
         message: String,
     },
-    /// The thing asked for does not exist (404 `not_found`).
+    /// Who is asking is not known: no session, or an invalid one (401 `unauthorized`).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Who is asking is known but may not do this, or the request came from another site
+    /// (403 `forbidden`).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The thing asked for does not exist (404 `not_found`). Also the answer for a thing
+    /// that belongs to someone else, so ids don't leak.
     #[error("{0}")]
     NotFound(String),
+    /// The request clashes with the current state: it already exists, it was changed
+    /// meanwhile, there is not enough of it (409 `conflict`).
+    #[error("{0}")]
+    Conflict(String),
+    /// The body is larger than this server accepts (413 `payload_too_large`).
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The body is not JSON, or not declared as JSON (415 `unsupported_media_type`).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The request is well-formed but a value in it cannot be accepted (422
+    /// `unprocessable`); `field` names the input at fault, for the form to show it there.
+    #[error("{message}")]
+    Unprocessable {
+        field: Option<String>,
+        message: String,
+    },
+    /// Too many requests from this client; try again later (429 `too_many_requests`).
+    #[error("{0}")]
+    TooManyRequests(String),
     /// A service this server depends on is down or too slow (503). `code` says which,
     /// e.g. `catalog_unavailable`.
     #[error("{message}")]
     Unavailable { code: String, message: String },
+    /// An upstream service's client-error answer (or its degraded 503), passed on as it
+    /// came: the same status and the same body, so a 409 stays a 409.
+    #[error("{}", body.error.message)]
+    Upstream { status: StatusCode, body: ErrorBody },
     /// A bug or an infrastructure failure (500 `internal`).
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -38,39 +70,65 @@ impl Error {
         }
     }
 
+    pub fn unprocessable(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Unprocessable {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
     pub fn code(&self) -> &str {
         match self {
             Error::InvalidParameter { .. } => "invalid_parameter",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
             Error::NotFound(_) => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::PayloadTooLarge(_) => "payload_too_large",
+            Error::UnsupportedMediaType(_) => "unsupported_media_type",
+            Error::Unprocessable { .. } => "unprocessable",
+            Error::TooManyRequests(_) => "too_many_requests",
             Error::Unavailable { code, .. } => code,
+            Error::Upstream { body, .. } => &body.error.code,
             Error::Internal(_) => "internal",
         }
     }
 
     pub fn to_body(&self) -> ErrorBody {
         match self {
-            Error::InvalidParameter { field, message } => ErrorBody {
+            Error::InvalidParameter { field, message }
+            | Error::Unprocessable { field, message } => ErrorBody {
                 error: ErrorDetail {
                     code: self.code().to_owned(),
                     message: message.clone(),
                     field: field.clone(),
                 },
             },
-            Error::Internal(_) => ErrorBody::new(
-                self.code(),
-                "Something went wrong on our side. Please try again in a moment.",
-            ),
+            Error::Upstream { body, .. } => body.clone(),
+            Error::Internal(_) => ErrorBody::new(self.code(), INTERNAL_MESSAGE),
             _ => ErrorBody::new(self.code(), self.to_string()),
         }
     }
 }
 
+/// What a shopper reads when the fault is ours.
+pub const INTERNAL_MESSAGE: &str =
+    "Something went wrong on our side. Please try again in a moment.";
+
 impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         match self {
             Error::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Upstream { status, .. } => *status,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -81,10 +139,17 @@ impl ResponseError for Error {
             Error::Unavailable { message, .. } => tracing::warn!(%message, "degraded answer"),
             _ => {}
         }
-        let mut response = HttpResponse::build(self.status_code());
-        if let Error::Unavailable { .. } = self {
-            // Tell clients (and nginx) that retrying soon is reasonable.
-            response.insert_header(("Retry-After", "2"));
+        let status = self.status_code();
+        let mut response = HttpResponse::build(status);
+        // Tell clients (and nginx) when retrying soon is reasonable.
+        match status {
+            StatusCode::SERVICE_UNAVAILABLE => {
+                response.insert_header(("Retry-After", "2"));
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                response.insert_header(("Retry-After", "10"));
+            }
+            _ => {}
         }
         response.json(self.to_body())
     }
@@ -118,6 +183,59 @@ mod tests {
         })
         .await;
         assert!(body["error"].get("field").is_none(), "{body}");
+    }
+
+    #[tokio::test]
+    async fn each_write_error_has_its_status_and_code() {
+        for (error, status, code) in [
+            (Error::Unauthorized("sign in".into()), 401, "unauthorized"),
+            (Error::Forbidden("no".into()), 403, "forbidden"),
+            (Error::Conflict("taken".into()), 409, "conflict"),
+            (
+                Error::PayloadTooLarge("big".into()),
+                413,
+                "payload_too_large",
+            ),
+            (
+                Error::UnsupportedMediaType("json".into()),
+                415,
+                "unsupported_media_type",
+            ),
+            (
+                Error::TooManyRequests("slow".into()),
+                429,
+                "too_many_requests",
+            ),
+        ] {
+            let (actual, body) = body_of(error).await;
+            assert_eq!(actual.as_u16(), status, "{body}");
+            assert_eq!(body["error"]["code"], code);
+            assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+        }
+    }
+
+    #[tokio::test]
+    async fn unprocessable_is_a_422_naming_the_field() {
+        let (status, body) = body_of(Error::unprocessable(
+            "card_number",
+            "The card number is not valid",
+        ))
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["error"]["code"], "unprocessable");
+        assert_eq!(body["error"]["field"], "card_number");
+    }
+
+    #[tokio::test]
+    async fn an_upstream_answer_passes_through_unchanged() {
+        let upstream = ErrorBody::for_field("out_of_stock", "quantity", "Only 2 left");
+        let (status, body) = body_of(Error::Upstream {
+            status: StatusCode::CONFLICT,
+            body: upstream.clone(),
+        })
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(body, serde_json::to_value(upstream).unwrap());
     }
 
     #[tokio::test]

@@ -1,10 +1,16 @@
 //! Shared plumbing for the storefront's servers (services and BFFs).
 //!
-//! Each server crate keeps its own `Application` (build, port, run) and its own routes;
-//! this crate only holds what would otherwise be copied into every one of them.
+//! Each server crate keeps its own `Application` and its own routes; this crate holds what
+//! would otherwise be copied into every one of them: the HTTP server set-up ([`server`]),
+//! the JSON error type ([`Error`]), request ids ([`request_id`]), configuration from the
+//! environment, logging, and — behind features — the database connection of a service
+//! (`database`) and the guarded client a BFF calls its service with (`upstream`).
 
 pub mod config;
+#[cfg(feature = "database")]
+pub mod database;
 pub mod error;
+pub mod request_id;
 pub mod server;
 pub mod telemetry;
 #[cfg(feature = "upstream")]

@@ -12,12 +12,3 @@ pub mod routes;
 pub mod seed;
 pub mod startup;
 pub mod storage;
-#[doc(hidden)]
-pub mod testing;
-
-/// Logs of servers started by tests, shown when a test fails (`RUST_LOG` to change).
-fn telemetry_for_tests() {
-    if std::env::var_os("RUST_LOG").is_some() {
-        platform::telemetry::init();
-    }
-}

@@ -5,7 +5,10 @@ async fn main() -> anyhow::Result<()> {
     platform::telemetry::init();
     let configuration = Configuration::from_env()?;
     let application = Application::build(configuration).await?;
-    tracing::info!(port = application.port(), "catalog-service listening");
-    application.run_until_stopped().await?;
+    tracing::info!(
+        port = application.server.port(),
+        "catalog-service listening"
+    );
+    application.server.run_until_stopped().await?;
     Ok(())
 }

@@ -1,16 +1,16 @@
 //! catalog-service over HTTP, as its clients use it: every behaviour on SQLite and on
-//! PostgreSQL (see `catalog_service::testing`).
+//! PostgreSQL (see `test_support`).
 
 // A failed expectation in a test is that test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use catalog_service::on_both_databases;
-use catalog_service::testing::RunningService;
 use catalog_service_api::{CategoryCount, Product, ProductList};
 use reqwest::StatusCode;
 use serde_json::Value;
+use test_support::catalog::CatalogService;
+use test_support::TestDatabase;
 
-async fn get(service: &RunningService, path: &str) -> (StatusCode, Value) {
+async fn get(service: &CatalogService, path: &str) -> (StatusCode, Value) {
     let response = reqwest::get(format!("{}{path}", service.address))
         .await
         .expect("request failed");
@@ -18,14 +18,14 @@ async fn get(service: &RunningService, path: &str) -> (StatusCode, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn list(service: &RunningService, query: &str) -> ProductList {
+async fn list(service: &CatalogService, query: &str) -> ProductList {
     let (status, body) = get(service, &format!("/products?{query}")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     serde_json::from_value(body).expect("a product list")
 }
 
 /// `field` is named in a 400 answer to `path`.
-async fn assert_rejects(service: &RunningService, path: &str, field: &str) {
+async fn assert_rejects(service: &CatalogService, path: &str, field: &str) {
     let (status, body) = get(service, path).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
     assert_eq!(body["error"]["code"], "invalid_parameter", "{path}: {body}");
@@ -39,7 +39,7 @@ async fn assert_rejects(service: &RunningService, path: &str, field: &str) {
     );
 }
 
-on_both_databases!(
+test_support::on_both_databases!(test_support::catalog::spawn_service =>
     health_and_readiness_answer,
     a_fresh_catalog_is_seeded_with_products_in_categories,
     listing_is_paged_without_overlap,
@@ -57,13 +57,13 @@ on_both_databases!(
     unknown_paths_are_a_json_404,
 );
 
-async fn health_and_readiness_answer(service: RunningService) {
+async fn health_and_readiness_answer(service: CatalogService) {
     assert_eq!(get(&service, "/healthz").await.0, StatusCode::OK);
     let (status, body) = get(&service, "/readyz").await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-async fn a_fresh_catalog_is_seeded_with_products_in_categories(service: RunningService) {
+async fn a_fresh_catalog_is_seeded_with_products_in_categories(service: CatalogService) {
     let all = list(&service, "per_page=100").await;
     assert!(all.total >= 60, "only {} products", all.total);
     assert_eq!(all.per_page, 100);
@@ -83,7 +83,7 @@ async fn a_fresh_catalog_is_seeded_with_products_in_categories(service: RunningS
     }
 }
 
-async fn listing_is_paged_without_overlap(service: RunningService) {
+async fn listing_is_paged_without_overlap(service: CatalogService) {
     let first = list(&service, "per_page=10&sort=name").await;
     let second = list(&service, "per_page=10&sort=name&page=2").await;
     assert_eq!((first.items.len(), second.items.len()), (10, 10));
@@ -95,14 +95,14 @@ async fn listing_is_paged_without_overlap(service: RunningService) {
     assert!(first.items.last().unwrap().name <= second.items[0].name);
 }
 
-async fn a_page_past_the_end_is_empty_but_keeps_the_total(service: RunningService) {
+async fn a_page_past_the_end_is_empty_but_keeps_the_total(service: CatalogService) {
     let page = list(&service, "per_page=50&page=99").await;
     assert!(page.items.is_empty());
     assert!(page.total >= 60);
     assert_eq!(page.page, 99);
 }
 
-async fn sorting_orders_the_whole_result(service: RunningService) {
+async fn sorting_orders_the_whole_result(service: CatalogService) {
     let ascending = list(&service, "per_page=100&sort=price_asc").await.items;
     assert!(ascending
         .windows(2)
@@ -123,7 +123,7 @@ async fn sorting_orders_the_whole_result(service: RunningService) {
         .all(|w| w[0].created_at >= w[1].created_at));
 }
 
-async fn category_filter_returns_only_that_category(service: RunningService) {
+async fn category_filter_returns_only_that_category(service: CatalogService) {
     let books = list(&service, "category=books&per_page=100").await;
     assert!(books.total > 0);
     assert!(books.items.iter().all(|p| p.category.slug == "books"));
@@ -136,7 +136,7 @@ async fn category_filter_returns_only_that_category(service: RunningService) {
     assert_eq!(books.total, counted as u64);
 }
 
-async fn price_range_and_stock_filters_narrow_the_result(service: RunningService) {
+async fn price_range_and_stock_filters_narrow_the_result(service: CatalogService) {
     let everything = list(&service, "per_page=100").await;
     let ranged = list(&service, "min_price=1000&max_price=3000&per_page=100").await;
     assert!(ranged.total > 0 && ranged.total < everything.total);
@@ -158,7 +158,7 @@ async fn price_range_and_stock_filters_narrow_the_result(service: RunningService
     assert_eq!(in_stock.total, everything.total - out_of_stock);
 }
 
-async fn search_matches_every_word_in_name_or_description(service: RunningService) {
+async fn search_matches_every_word_in_name_or_description(service: CatalogService) {
     let contains = |p: &Product, word: &str| {
         p.name.to_lowercase().contains(word) || p.description.to_lowercase().contains(word)
     };
@@ -182,7 +182,7 @@ async fn search_matches_every_word_in_name_or_description(service: RunningServic
     assert_eq!(list(&service, "q=zzqxnotaword").await.total, 0);
 }
 
-async fn search_treats_like_wildcards_as_text(service: RunningService) {
+async fn search_treats_like_wildcards_as_text(service: CatalogService) {
     assert_eq!(
         list(&service, "q=%25").await.total,
         0,
@@ -195,7 +195,7 @@ async fn search_treats_like_wildcards_as_text(service: RunningService) {
     );
 }
 
-async fn a_product_is_found_by_slug(service: RunningService) {
+async fn a_product_is_found_by_slug(service: CatalogService) {
     let first = list(&service, "per_page=1").await.items.remove(0);
     let (status, body) = get(&service, &format!("/products/{}", first.slug)).await;
     assert_eq!(status, StatusCode::OK);
@@ -203,7 +203,7 @@ async fn a_product_is_found_by_slug(service: RunningService) {
     assert_eq!(product, first);
 }
 
-async fn an_unknown_slug_is_a_json_404(service: RunningService) {
+async fn an_unknown_slug_is_a_json_404(service: CatalogService) {
     let (status, body) = get(&service, "/products/no-such-thing").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "not_found");
@@ -211,7 +211,7 @@ async fn an_unknown_slug_is_a_json_404(service: RunningService) {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-async fn every_product_has_an_svg_image(service: RunningService) {
+async fn every_product_has_an_svg_image(service: CatalogService) {
     for product in list(&service, "per_page=100").await.items {
         let response = reqwest::get(format!(
             "{}/products/{}/image",
@@ -230,7 +230,7 @@ async fn every_product_has_an_svg_image(service: RunningService) {
     }
 }
 
-async fn category_counts_follow_the_filters(service: RunningService) {
+async fn category_counts_follow_the_filters(service: CatalogService) {
     let counts = |body: Value| -> Vec<CategoryCount> { serde_json::from_value(body).unwrap() };
     let all = counts(get(&service, "/categories").await.1);
     let total: u64 = all.iter().map(|c| c.product_count).sum();
@@ -251,7 +251,7 @@ async fn category_counts_follow_the_filters(service: RunningService) {
     assert!(steel_total < total);
 }
 
-async fn invalid_parameters_are_rejected_with_a_400_naming_them(service: RunningService) {
+async fn invalid_parameters_are_rejected_with_a_400_naming_them(service: CatalogService) {
     assert_rejects(&service, "/products?page=-1", "page").await;
     assert_rejects(&service, "/products?page=0", "page").await;
     assert_rejects(&service, "/products?per_page=101", "per_page").await;
@@ -269,35 +269,55 @@ async fn invalid_parameters_are_rejected_with_a_400_naming_them(service: Running
     assert_rejects(&service, "/categories?min_price=-1", "min_price").await;
 }
 
-async fn unknown_paths_are_a_json_404(service: RunningService) {
+async fn unknown_paths_are_a_json_404(service: CatalogService) {
     let (status, body) = get(&service, "/orders").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "not_found");
 }
 
-/// Restarting on the same database keeps the catalog and does not seed it again.
-#[tokio::test]
-async fn restarting_on_the_same_database_keeps_the_catalog_as_it_was() {
-    let url = catalog_service::testing::TestDatabase::Sqlite
-        .create()
+/// Restarting on the same database keeps what was written — a change made before the
+/// restart is there after it — and does not seed the catalog again.
+async fn restarting_keeps_every_change(database: TestDatabase) {
+    use catalog_service::entities::product;
+    use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+
+    let Some(database) = database.create().await else {
+        return;
+    };
+    let first = test_support::catalog::spawn_service_on(&database.url).await;
+    let before = list(&first, "per_page=100").await;
+    let changed = &before.items[0];
+    let new_stock = changed.stock + 4242;
+    product::Entity::update_many()
+        .col_expr(product::Column::Stock, Expr::value(new_stock))
+        .filter(product::Column::Slug.eq(changed.slug.as_str()))
+        .exec(&first.db)
         .await
         .unwrap();
-    let first = catalog_service::testing::spawn_on(&url).await;
-    let before = list(&first, "per_page=100").await;
     first.stop().await;
     // Clones share one pool: this closes the stopped server's connections too.
     first.db.clone().close().await.unwrap();
 
-    let second = catalog_service::testing::spawn_on(&url).await;
-    let after = list(&second, "per_page=100").await;
-    assert_eq!(before, after);
+    let second = test_support::catalog::spawn_service_on(&database.url).await;
+    let (status, body) = get(&second, &format!("/products/{}", changed.slug)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let after: Product = serde_json::from_value(body).unwrap();
+    assert_eq!(after.stock, new_stock, "the change survived the restart");
+    let all = list(&second, "per_page=100").await;
+    assert_eq!(all.total, before.total, "not seeded a second time");
+    second.stop().await;
+}
 
-    let file = url
-        .trim_start_matches("sqlite://")
-        .split('?')
-        .next()
-        .unwrap();
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{file}{suffix}"));
+mod restarting_keeps_every_change {
+    use test_support::TestDatabase;
+
+    #[tokio::test]
+    async fn sqlite() {
+        super::restarting_keeps_every_change(TestDatabase::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        super::restarting_keeps_every_change(TestDatabase::Postgres).await;
     }
 }

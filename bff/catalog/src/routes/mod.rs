@@ -27,11 +27,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
 
 /// Ready when catalog-service is.
 async fn readyz(state: web::Data<State>) -> HttpResponse {
-    let problem = (!state.catalog.is_healthy("/readyz").await).then(|| {
-        format!(
-            "catalog-service at {} is not ready",
-            state.catalog.base_url()
-        )
-    });
+    // A public answer: it names the service, never its internal address.
+    let problem = (!state.catalog.is_healthy("/readyz").await)
+        .then(|| "catalog-service is not ready".to_owned());
     platform::server::readiness(problem)
 }

@@ -1,7 +1,7 @@
 use super::parse_query;
 use crate::storage;
 use actix_web::{web, HttpRequest, HttpResponse};
-use anyhow::Context;
+use platform::database::DbResultExt;
 use platform::Result;
 use sea_orm::DatabaseConnection;
 
@@ -11,6 +11,6 @@ pub async fn list(request: HttpRequest, db: web::Data<DatabaseConnection>) -> Re
     let query = parse_query(&request)?;
     let categories = storage::category_counts(&db, &query)
         .await
-        .context("counting products per category")?;
+        .or_db_error("counting products per category")?;
     Ok(HttpResponse::Ok().json(categories))
 }

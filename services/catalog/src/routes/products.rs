@@ -1,7 +1,7 @@
 use super::parse_query;
 use crate::storage;
 use actix_web::{http::header, web, HttpRequest, HttpResponse};
-use anyhow::Context;
+use platform::database::DbResultExt;
 use platform::{Error, Result};
 use sea_orm::DatabaseConnection;
 
@@ -12,7 +12,7 @@ pub async fn list(request: HttpRequest, db: web::Data<DatabaseConnection>) -> Re
         Some(slug) => Some(
             storage::category_by_slug(&db, slug)
                 .await
-                .context("looking up category")?
+                .or_db_error("looking up category")?
                 .ok_or_else(|| {
                     Error::invalid("category", format!("unknown category \"{slug}\""))
                 })?,
@@ -21,7 +21,7 @@ pub async fn list(request: HttpRequest, db: web::Data<DatabaseConnection>) -> Re
     };
     let list = storage::list_products(&db, &query, category.as_ref())
         .await
-        .context("listing products")?;
+        .or_db_error("listing products")?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -32,7 +32,7 @@ pub async fn by_slug(
 ) -> Result<HttpResponse> {
     let product = storage::product_by_slug(&db, &slug)
         .await
-        .context("loading product")?
+        .or_db_error("loading product")?
         .ok_or_else(|| Error::NotFound(format!("There is no product \"{slug}\"")))?;
     Ok(HttpResponse::Ok().json(product))
 }
@@ -44,7 +44,7 @@ pub async fn image(
 ) -> Result<HttpResponse> {
     let image = storage::image_by_slug(&db, &slug)
         .await
-        .context("loading product image")?
+        .or_db_error("loading product image")?
         .ok_or_else(|| Error::NotFound(format!("There is no picture of \"{slug}\"")))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, image.content_type))
