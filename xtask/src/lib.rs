@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod chromedriver;
+pub mod css_scope;
 pub mod gateway;
 pub mod health;
 pub mod mfe;
