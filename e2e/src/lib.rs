@@ -1,18 +1,22 @@
-//! The browser tests' harness: the whole shop, started once per test run.
+//! The browser tests' harness: the whole shop, started once per test run, as `cargo xtask
+//! up` starts it — from the slice table.
 //!
-//! catalog-service (on a fresh SQLite database) and catalog-bff run in this process; the
-//! published site (shell + the MFE builds `cargo xtask test` made), nginx and chromedriver
-//! are real, and are stopped by their PID when the [`Shop`] is dropped. Tests drive
-//! headless Chromium through nginx, as a shopper would.
+//! Every built slice's service (on a fresh SQLite database) and BFF run as processes, on
+//! ports they chose and reported; the published site (shell + the MFE builds `cargo xtask
+//! test` made), nginx and chromedriver are real. All are stopped by their PID when the
+//! [`Shop`] is dropped, or when the test run is interrupted. Tests drive headless Chromium
+//! through nginx, as a shopper would.
 
 use anyhow::{bail, Context, Result};
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 use xtask::gateway::Gateway;
-use xtask::process::{free_port, Child};
+use xtask::process::Child;
 use xtask::site::{Descriptor, Site};
+use xtask::stack::{self, Profile, Servers};
 use xtask::{mfe, tools, workspace};
 
 /// How long a shopper-visible change may take before a test gives up on it.
@@ -20,13 +24,12 @@ pub const PATIENCE: Duration = Duration::from_secs(15);
 
 pub struct Shop {
     runtime: tokio::runtime::Runtime,
-    _service: test_support::catalog::CatalogService,
-    _bff: test_support::RunningServer,
-    work: PathBuf,
-    nginx: PathBuf,
-    bff: String,
+    // Stopped in this order when dropped: the gateways, chromedriver, then the servers.
     gateways: Mutex<Vec<Child>>,
     chromedriver: Child,
+    servers: Mutex<Servers>,
+    work: PathBuf,
+    nginx: PathBuf,
     chromedriver_url: String,
     /// The shop, through nginx: `http://127.0.0.1:<port>`.
     pub url: String,
@@ -34,6 +37,7 @@ pub struct Shop {
 
 impl Shop {
     pub fn start() -> Result<Self> {
+        xtask::process::stop_everything_on_interrupt()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -42,14 +46,8 @@ impl Shop {
         let _ = std::fs::remove_dir_all(&work);
         std::fs::create_dir_all(&work)?;
 
-        let (service, bff_server) = runtime.block_on(async {
-            let service = test_support::catalog::spawn_service(test_support::TestDatabase::Sqlite)
-                .await
-                .context("starting catalog-service")?;
-            let bff = test_support::catalog::spawn_bff(&service.address);
-            anyhow::Ok((service, bff))
-        })?;
-        let bff = bff_server.address.trim_start_matches("http://").to_owned();
+        let servers = stack::start_servers(Profile::Debug, &work)
+            .context("starting the services and BFFs (cargo xtask test builds them)")?;
 
         let nginx = std::env::var_os("STOREFRONT_NGINX")
             .map(PathBuf::from)
@@ -64,18 +62,25 @@ impl Shop {
 
         let mut shop = Self {
             runtime,
-            _service: service,
-            _bff: bff_server,
-            work,
-            nginx,
-            bff,
             gateways: Mutex::new(vec![]),
             chromedriver,
+            servers: Mutex::new(servers),
+            work,
+            nginx,
             chromedriver_url,
             url: String::new(),
         };
         shop.url = shop.gateway("shop", |_| Ok(()), None)?.0;
         Ok(shop)
+    }
+
+    /// `host:port` of each slice's BFF, by slice name.
+    pub fn bffs(&self) -> Result<BTreeMap<String, String>> {
+        Ok(self
+            .servers
+            .lock()
+            .map_err(|_| anyhow::anyhow!("server list poisoned"))?
+            .bffs())
     }
 
     /// Runs a test body on the shop's runtime.
@@ -84,13 +89,13 @@ impl Shop {
     }
 
     /// Another nginx in front of its own copy of the site, which `change` may alter (to
-    /// break a bundle, say), proxying to `bff` (default: the shop's BFF). Returns its URL and
-    /// its site, which a test may publish to while it runs.
+    /// break a bundle, say), proxying to `bffs` (default: the shop's BFFs). Returns its URL
+    /// and its site, which a test may publish to while it runs.
     pub fn gateway(
         &self,
         name: &str,
         change: impl FnOnce(&Site) -> Result<()>,
-        bff: Option<&str>,
+        bffs: Option<BTreeMap<String, String>>,
     ) -> Result<(String, Site)> {
         let dir = self.work.join(name);
         let site = Site::new(dir.join("site"));
@@ -106,15 +111,17 @@ impl Shop {
             site.publish(&mfe_name, &build, Descriptor::read(&mfe_name)?)?;
         }
         change(&site)?;
-        let port = free_port()?;
         let gateway = Gateway {
-            port,
+            port: 0,
             site_root: site.root().to_owned(),
-            catalog_bff: bff.unwrap_or(&self.bff).to_owned(),
+            bffs: match bffs {
+                Some(bffs) => bffs,
+                None => self.bffs()?,
+            },
             runtime_dir: dir.join("nginx"),
             log_dir: dir.join("log"),
         };
-        let child = gateway.start(&self.nginx)?;
+        let (child, port) = gateway.start_on_a_free_port(&self.nginx)?;
         self.gateways
             .lock()
             .map_err(|_| anyhow::anyhow!("gateway list poisoned"))?
@@ -148,6 +155,9 @@ impl Drop for Shop {
         }
         self.runtime.block_on(close_all_browsers());
         self.chromedriver.stop(Duration::from_secs(5));
+        if let Ok(mut servers) = self.servers.lock() {
+            servers.children.clear();
+        }
         let _ = std::fs::remove_dir_all(&self.work);
     }
 }

@@ -45,6 +45,7 @@ fn main() {
         an_unknown_page_says_so_inside_the_shell,
         the_shop_is_usable_on_a_phone,
         the_gateway_serves_pages_assets_and_apis_with_the_right_headers,
+        server_side_includes_run_only_in_the_shell,
         the_first_listing_is_requested_once_before_the_app_is_ready,
         a_new_catalog_version_goes_live_and_back_without_a_restart,
     ]
@@ -444,12 +445,11 @@ async fn a_crashing_or_failing_mfe_is_replaced_by_its_fallback(shop: &Shop) -> R
 }
 
 async fn an_unavailable_catalog_api_shows_the_error_state_with_retry(shop: &Shop) -> Result<()> {
+    // A BFF address where nothing listens (a port that was just free).
     let dead_port = xtask::process::free_port()?;
-    let (no_bff, _) = shop.gateway(
-        "no-bff",
-        |_| Ok(()),
-        Some(&format!("127.0.0.1:{dead_port}")),
-    )?;
+    let mut bffs = shop.bffs()?;
+    bffs.insert("catalog".into(), format!("127.0.0.1:{dead_port}"));
+    let (no_bff, _) = shop.gateway("no-bff", |_| Ok(()), Some(bffs))?;
     let answer = reqwest::get(format!("{no_bff}/api/catalog/products")).await?;
     ensure!(answer.status() == 503);
     let body: serde_json::Value = answer.json().await?;
@@ -584,6 +584,74 @@ async fn the_gateway_serves_pages_assets_and_apis_with_the_right_headers(
     ensure!(header(&unknown, "content-type").starts_with("application/json"));
     let body: serde_json::Value = unknown.json().await?;
     ensure!(body["error"]["code"] == "not_found");
+
+    // Every kind of answer carries the security headers (one snippet, in every location).
+    for path in [
+        "/".to_owned(),
+        "/cart".to_owned(),
+        "/gift-cards".to_owned(),
+        "/shell/loader.js".to_owned(),
+        "/mfe/manifest.json".to_owned(),
+        format!("/mfe/catalog/{version}/catalog-mfe_bg.wasm"),
+        "/api/catalog/products?per_page=x".to_owned(),
+        "/api/catalog/products".to_owned(),
+        "/api/orders".to_owned(),
+        "/favicon.ico".to_owned(),
+    ] {
+        let response = client.get(format!("{}{path}", shop.url)).send().await?;
+        for name in [
+            "content-security-policy",
+            "x-content-type-options",
+            "x-frame-options",
+            "referrer-policy",
+        ] {
+            ensure!(
+                !header(&response, name).is_empty(),
+                "{path} ({}) has no {name}",
+                response.status()
+            );
+        }
+    }
+
+    // The request id nginx makes is the one the BFF answers with (and logs, and passes on).
+    let api = client
+        .get(format!("{}/api/catalog/products", shop.url))
+        .send()
+        .await?;
+    ensure!(
+        header(&api, "x-request-id").len() == 32,
+        "request id {:?}",
+        header(&api, "x-request-id")
+    );
+    Ok(())
+}
+
+async fn server_side_includes_run_only_in_the_shell(shop: &Shop) -> Result<()> {
+    const PROBE: &str = "<!--# echo var=\"host\" -->";
+    let (url, _) = shop.gateway(
+        "ssi-probe",
+        |site| {
+            write(site, "shell/probe.html", PROBE)?;
+            write(site, "mfe/catalog/probe.html", PROBE)
+        },
+        None,
+    )?;
+    for path in ["/shell/probe.html", "/mfe/catalog/probe.html"] {
+        let body = reqwest::get(format!("{url}{path}")).await?.text().await?;
+        ensure!(body == PROBE, "{path} was processed by SSI: {body:?}");
+    }
+    let page = reqwest::get(format!("{url}/products"))
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        !page.contains("<!--# "),
+        "the shell's includes were not processed"
+    );
+    ensure!(
+        page.contains("data-slot=\"cart-badge\""),
+        "the header slots are included"
+    );
     Ok(())
 }
 

@@ -228,7 +228,14 @@ fn parse_ms(value: &str) -> Option<f64> {
 
 fn throughput(report: &mut String, stack: &stack::Stack) -> Result<()> {
     let gateway = format!("http://127.0.0.1:{}/api/catalog/products", stack.port);
-    let service = format!("http://127.0.0.1:{}", stack.catalog_service_port);
+    let service = format!(
+        "http://127.0.0.1:{}",
+        stack
+            .servers
+            .ports
+            .get("catalog-service")
+            .context("catalog-service is not running")?
+    );
     // The same screen without a BFF: the page of products and the category counts.
     let script = workspace::target_dir().join("bench-listing.lua");
     std::fs::write(

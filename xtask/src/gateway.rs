@@ -1,16 +1,21 @@
-//! The nginx gateway: rendering `nginx/nginx.conf.template` and running nginx
-//! unprivileged, with its pid, logs and temp files in a directory of our own.
+//! The nginx gateway: rendering `nginx/nginx.conf.template` from the slice table and
+//! running nginx unprivileged, with its pid, logs and temp files in a directory of our own.
 
 use crate::health;
-use crate::process::Child;
+use crate::process::{free_port, Child};
+use crate::slices::{self, Slice};
 use crate::workspace;
 use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 /// Debian's brotli_static module; without it nginx serves the gzip files only.
 pub const BROTLI_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
+
+/// The snippet with the security headers, included in every location.
+const SECURITY_HEADERS: &str = "security-headers.conf";
 
 /// Everything that differs between one gateway and another.
 #[derive(Debug, Clone)]
@@ -19,8 +24,8 @@ pub struct Gateway {
     pub port: u16,
     /// The published site (see [`crate::site::Site`]).
     pub site_root: PathBuf,
-    /// `host:port` of catalog-bff.
-    pub catalog_bff: String,
+    /// `host:port` of each built slice's BFF, by slice name.
+    pub bffs: BTreeMap<String, String>,
     /// nginx's own directory: config, pid, temp files.
     pub runtime_dir: PathBuf,
     /// Where `nginx.log` (errors) and `nginx-access.log` go.
@@ -35,6 +40,14 @@ impl Gateway {
             .with_context(|| format!("reading {}", template_path.display()))?;
         let brotli = Path::new(BROTLI_MODULE).exists();
         let path = |p: &Path| p.display().to_string();
+        let mut bffs = vec![];
+        for slice in slices::built() {
+            let address = self
+                .bffs
+                .get(slice.name)
+                .with_context(|| format!("no address for the {} BFF", slice.name))?;
+            bffs.push((slice, address.as_str()));
+        }
         let values = [
             (
                 "NGINX_MODULES",
@@ -60,7 +73,10 @@ impl Gateway {
             ),
             ("STOREFRONT_LISTEN", format!("127.0.0.1:{}", self.port)),
             ("STOREFRONT_ROOT", path(&self.site_root)),
-            ("CATALOG_BFF", self.catalog_bff.clone()),
+            ("RATE_LIMIT_ZONES", rate_limit_zones(&bffs)),
+            ("UPSTREAMS", upstreams(&bffs)),
+            ("PAGE_LOCATIONS", page_locations(slices::SLICES)),
+            ("API_LOCATIONS", api_locations(&bffs)),
         ];
         let mut config = template;
         for (name, value) in values {
@@ -82,6 +98,11 @@ impl Gateway {
         for dir in [&self.runtime_dir, &self.log_dir] {
             std::fs::create_dir_all(dir)?;
         }
+        std::fs::copy(
+            workspace::root().join("nginx").join(SECURITY_HEADERS),
+            self.runtime_dir.join(SECURITY_HEADERS),
+        )
+        .context("copying the security headers snippet")?;
         let config_path = self.runtime_dir.join("nginx.conf");
         std::fs::write(&config_path, self.render()?)?;
         let command = |extra: &[&str]| {
@@ -113,25 +134,174 @@ impl Gateway {
         )?;
         Ok(child)
     }
+
+    /// Starts a gateway on a free port. nginx cannot be told to pick a port and report it,
+    /// so when the port chosen was taken meanwhile, it tries again with another.
+    pub fn start_on_a_free_port(mut self, nginx: &Path) -> Result<(Child, u16)> {
+        let mut last_error = None;
+        for _ in 0..3 {
+            self.port = free_port()?;
+            match self.start(nginx) {
+                Ok(child) => return Ok((child, self.port)),
+                Err(error) => last_error = Some(error),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| anyhow::anyhow!("nginx did not start")))
+    }
+}
+
+fn rate_limit_zones(bffs: &[(&Slice, &str)]) -> String {
+    bffs.iter()
+        .map(|(slice, _)| {
+            format!(
+                "    limit_req_zone $binary_remote_addr zone={}_strict:1m rate=10r/m;\n",
+                slice.name
+            )
+        })
+        .collect()
+}
+
+fn upstreams(bffs: &[(&Slice, &str)]) -> String {
+    bffs.iter()
+        .map(|(slice, address)| {
+            format!(
+                "    upstream {} {{\n        server {address};\n        keepalive 64;\n    }}\n",
+                slice.upstream()
+            )
+        })
+        .collect()
+}
+
+fn page_locations(slices: &[Slice]) -> String {
+    let mut out = String::new();
+    for slice in slices {
+        for page in slice.pages {
+            out.push_str(&format!(
+                "        location {page} {{\n            set $main_mfe {};\n            set $main_label \"{}\";\n            ssi on;\n            ssi_silent_errors on;\n            expires -1;\n            include {SECURITY_HEADERS};\n            try_files /index.html =404;\n        }}\n",
+                slice.name, slice.label
+            ));
+        }
+    }
+    out
+}
+
+fn api_locations(bffs: &[(&Slice, &str)]) -> String {
+    let mut out = String::new();
+    for (slice, _) in bffs {
+        let (name, upstream) = (slice.name, slice.upstream());
+        let proxy = format!(
+            "            proxy_pass http://{upstream};\n            include {SECURITY_HEADERS};\n            error_page 502 503 504 = @{name}_unavailable;\n"
+        );
+        for path in slice.strict_paths {
+            out.push_str(&format!(
+                "        location = /api/{name}/{} {{\n            limit_req zone={name}_strict burst=5 nodelay;\n            error_page 429 = @too_many_requests;\n{proxy}        }}\n",
+                path.trim_start_matches('/')
+            ));
+        }
+        let body = format!(
+            "{{\"error\":{{\"code\":\"{}\",\"message\":\"{}\"}}}}",
+            slice.unavailable_code(),
+            slice.unavailable_message()
+        );
+        out.push_str(&format!(
+            "        location /api/{name}/ {{\n{proxy}        }}\n        location @{name}_unavailable {{\n            default_type application/json;\n            include {SECURITY_HEADERS};\n            add_header Retry-After 2 always;\n            return 503 '{body}';\n        }}\n"
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_template_renders_with_every_placeholder_filled() {
-        let gateway = Gateway {
+    fn gateway() -> Gateway {
+        Gateway {
             port: 8080,
             site_root: "/srv/site".into(),
-            catalog_bff: "127.0.0.1:8201".into(),
+            bffs: slices::built()
+                .enumerate()
+                .map(|(i, slice)| (slice.name.to_owned(), format!("127.0.0.1:{}", 8201 + i)))
+                .collect(),
             runtime_dir: "/tmp/nginx".into(),
             log_dir: "/tmp/log".into(),
-        };
-        let config = gateway.render().unwrap();
+        }
+    }
+
+    #[test]
+    fn the_template_renders_with_every_placeholder_filled() {
+        let config = gateway().render().unwrap();
         assert!(config.contains("listen 127.0.0.1:8080;"));
-        assert!(config.contains("server 127.0.0.1:8201;"));
         assert!(config.contains("root /srv/site;"));
         assert!(!config.contains("${"));
+    }
+
+    #[test]
+    fn each_built_slice_gets_its_pool_api_fallback_and_zone() {
+        let config = gateway().render().unwrap();
+        for slice in slices::built() {
+            let name = slice.name;
+            assert!(
+                config.contains(&format!("upstream {name}_bff {{")),
+                "{config}"
+            );
+            assert!(config.contains(&format!("location /api/{name}/ {{")));
+            assert!(config.contains(&format!("proxy_pass http://{name}_bff;")));
+            assert!(config.contains(&format!("location @{name}_unavailable {{")));
+            assert!(config.contains(&format!("\"code\":\"{name}_unavailable\"")));
+            assert!(config.contains(&format!("zone={name}_strict:1m")));
+        }
+        assert!(config.contains("keepalive 64;"));
+    }
+
+    #[test]
+    fn every_slice_names_the_main_mfe_of_its_pages() {
+        let config = gateway().render().unwrap();
+        for slice in slices::SLICES {
+            for page in slice.pages {
+                let block = config
+                    .split(&format!("location {page} {{"))
+                    .nth(1)
+                    .unwrap_or_else(|| panic!("no location {page}"));
+                let block = &block[..block.find('}').unwrap()];
+                assert!(block.contains(&format!("set $main_mfe {};", slice.name)));
+                assert!(block.contains("ssi on;"));
+            }
+        }
+    }
+
+    #[test]
+    fn every_location_includes_the_security_headers_and_only_pages_use_ssi() {
+        let config = gateway().render().unwrap();
+        let server = &config[config.find("server {").unwrap()..];
+        for block in server.split("location ").skip(1) {
+            let body = &block[..block.find("\n        }").unwrap_or(block.len())];
+            assert!(
+                body.contains("include security-headers.conf;"),
+                "location {body}"
+            );
+            if body.contains("ssi on;") {
+                assert!(
+                    body.contains("try_files /index.html") || body.starts_with("= /index.html"),
+                    "SSI outside the shell: location {body}"
+                );
+            }
+        }
+        assert_eq!(config.matches("ssi on;").count(), 1 + page_count());
+    }
+
+    fn page_count() -> usize {
+        slices::SLICES.iter().map(|s| s.pages.len()).sum()
+    }
+
+    #[test]
+    fn strict_paths_are_rate_limited_with_a_json_429() {
+        let strict = Slice {
+            strict_paths: &["sessions"],
+            ..*slices::get("catalog").unwrap()
+        };
+        let locations = api_locations(&[(&strict, "127.0.0.1:1")]);
+        assert!(locations.contains("location = /api/catalog/sessions {"));
+        assert!(locations.contains("limit_req zone=catalog_strict burst=5 nodelay;"));
+        assert!(locations.contains("error_page 429 = @too_many_requests;"));
     }
 }

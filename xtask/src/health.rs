@@ -4,6 +4,7 @@ use crate::process::Child;
 use anyhow::{bail, Result};
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// The status code of `GET http://127.0.0.1:{port}{path}` (only the status line is read).
@@ -44,5 +45,26 @@ pub fn wait_until_ready(child: &mut Child, port: u16, path: &str, timeout: Durat
             bail!(child.report(&format!("was not ready at :{port}{path} after {timeout:?}")));
         }
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Waits until `child` has written the port it listens on to `port_file` (servers do that
+/// when started with `STOREFRONT_PORT_FILE`), failing early (with its log) if it exits.
+pub fn wait_for_port_file(child: &mut Child, port_file: &Path, timeout: Duration) -> Result<u16> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(port) = std::fs::read_to_string(port_file)
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+        {
+            return Ok(port);
+        }
+        if let Some(exit) = child.exited() {
+            bail!(child.report(&format!("exited ({exit}) before it listened")));
+        }
+        if Instant::now() > deadline {
+            bail!(child.report(&format!("did not report its port after {timeout:?}")));
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

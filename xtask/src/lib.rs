@@ -11,6 +11,7 @@ pub mod mfe;
 pub mod postgres;
 pub mod process;
 pub mod site;
+pub mod slices;
 pub mod stack;
 pub mod tools;
 pub mod workspace;

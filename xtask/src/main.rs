@@ -1,14 +1,12 @@
 //! `cargo xtask <command>` — see `cargo xtask help`.
 
 use anyhow::{bail, Context, Result};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 use xtask::postgres::TempPostgres;
 use xtask::process::{cargo, run};
 use xtask::site::Site;
 use xtask::tools::{self, step, Purpose};
-use xtask::{mfe, stack, workspace};
+use xtask::{mfe, process, stack, workspace};
 
 const HELP: &str = "\
 cargo xtask <command>
@@ -38,6 +36,8 @@ fn run_command() -> Result<()> {
         .split_first()
         .map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
     std::env::set_current_dir(workspace::root())?;
+    // Before anything starts: a Ctrl-C or SIGTERM at any moment stops every child by PID.
+    process::stop_everything_on_interrupt()?;
     match command {
         "up" => up(rest),
         "test" => test(),
@@ -104,11 +104,8 @@ fn up(args: &[String]) -> Result<()> {
     let tools = tools::ensure(Purpose::Run)?;
     let mut stack = stack::start(&tools, profile, port, &stack::default_state())?;
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))?;
     println!();
-    for child in &stack.children {
+    for child in stack.servers.children.iter().chain([&stack.gateway]) {
         println!(
             "  {:<16} pid {:<7} log {}",
             child.name(),
@@ -116,17 +113,26 @@ fn up(args: &[String]) -> Result<()> {
             child.log().display()
         );
     }
-    println!(
-        "  internal: catalog-service on 127.0.0.1:{}, catalog-bff on 127.0.0.1:{}",
-        stack.catalog_service_port, stack.catalog_bff_port
-    );
+    let internal: Vec<String> = stack
+        .servers
+        .ports
+        .iter()
+        .map(|(name, port)| format!("{name} on 127.0.0.1:{port}"))
+        .collect();
+    println!("  internal: {}", internal.join(", "));
     println!(
         "\nStorefront: http://127.0.0.1:{}/\n\nPress Ctrl-C to stop.",
         stack.port
     );
-    while !stop.load(Ordering::SeqCst) {
+    // Ctrl-C is handled by the interrupt handler, which stops every child and exits.
+    loop {
         std::thread::sleep(Duration::from_millis(200));
-        for child in &mut stack.children {
+        for child in stack
+            .servers
+            .children
+            .iter_mut()
+            .chain([&mut stack.gateway])
+        {
             if let Some(status) = child.exited() {
                 bail!(child.report(&format!(
                     "stopped unexpectedly ({status}); the rest is being stopped"
@@ -134,10 +140,6 @@ fn up(args: &[String]) -> Result<()> {
             }
         }
     }
-    println!("\nStopping…");
-    drop(stack);
-    println!("Stopped.");
-    Ok(())
 }
 
 fn xtask_port() -> Result<u16> {
@@ -196,6 +198,7 @@ fn test() -> Result<()> {
     for name in mfe::names()? {
         mfe::build(&name, &tools)?;
     }
+    stack::build_servers(stack::Profile::Debug)?;
     step("browser tests (headless Chromium through nginx)");
     let chromedriver = tools
         .chromedriver

@@ -11,17 +11,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Every MFE: a directory under `frontends/` with an `mfe.json` descriptor.
+/// Every MFE: one per built slice (see [`crate::slices`]).
 pub fn names() -> Result<Vec<String>> {
-    let mut names = vec![];
-    for entry in std::fs::read_dir(workspace::root().join("frontends"))? {
-        let entry = entry?;
-        if entry.path().join("mfe.json").is_file() {
-            names.push(entry.file_name().to_string_lossy().into_owned());
-        }
-    }
-    names.sort();
-    Ok(names)
+    Ok(crate::slices::built()
+        .map(|slice| slice.name.to_owned())
+        .collect())
 }
 
 /// The source directory of MFE `name`.

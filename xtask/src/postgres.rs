@@ -1,7 +1,8 @@
 //! A throw-away PostgreSQL server for tests: its own data directory, a free port on
-//! loopback, no fsync; stopped by its PID and deleted when dropped.
+//! loopback, no fsync; stopped by its PID and deleted when dropped — or when `cargo xtask`
+//! is interrupted.
 
-use crate::process::{self, run};
+use crate::process::{self, run, Registration};
 use anyhow::{Context, Result};
 use nix::sys::signal::Signal;
 use nix::unistd::{chown, geteuid, User};
@@ -12,12 +13,24 @@ use std::time::Duration;
 pub struct TempPostgres {
     dir: PathBuf,
     port: u16,
+    _registration: Registration,
 }
 
 impl TempPostgres {
-    /// Initialises and starts a server with the binaries in `bin` (`initdb`, `pg_ctl`).
+    /// Initialises and starts a server with the binaries in `bin` (`initdb`, `pg_ctl`) on a
+    /// free port (another one if that port was taken meanwhile).
     pub fn start(bin: &Path) -> Result<Self> {
-        let port = process::free_port()?;
+        let mut last_error = None;
+        for _ in 0..3 {
+            match Self::start_on(bin, process::free_port()?) {
+                Ok(server) => return Ok(server),
+                Err(error) => last_error = Some(error),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| anyhow::anyhow!("PostgreSQL did not start")))
+    }
+
+    fn start_on(bin: &Path, port: u16) -> Result<Self> {
         let dir = std::env::temp_dir().join(format!("storefront-pg-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
@@ -43,6 +56,11 @@ impl TempPostgres {
             command
         };
         let data = dir.join("data");
+        // From here on, an interrupt stops the server (once it runs) and deletes its files.
+        let registration = {
+            let (dir, data) = (dir.clone(), data.clone());
+            process::on_interrupt(move || stop_and_remove(&dir, &data))
+        };
         run(as_owner("initdb")
             .arg("-D")
             .arg(&data)
@@ -60,6 +78,7 @@ impl TempPostgres {
         let server = Self {
             dir: dir.clone(),
             port,
+            _registration: registration,
         };
         run(as_owner("pg_ctl")
             .arg("-D")
@@ -68,7 +87,7 @@ impl TempPostgres {
             .arg(server.dir.join("postgres.log"))
             .arg("-o")
             .arg(format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
                 server.dir.display()
             ))
             .args(["-w", "-t", "30", "start"])
@@ -80,19 +99,22 @@ impl TempPostgres {
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
+}
 
-    fn postmaster_pid(&self) -> Option<i32> {
-        let pid_file = std::fs::read_to_string(self.dir.join("data/postmaster.pid")).ok()?;
-        pid_file.lines().next()?.trim().parse().ok()
+/// Stops the postmaster by the PID in its pid file, then deletes the server's files.
+fn stop_and_remove(dir: &Path, data: &Path) {
+    let pid = std::fs::read_to_string(data.join("postmaster.pid"))
+        .ok()
+        .and_then(|pid_file| pid_file.lines().next()?.trim().parse().ok());
+    if let Some(pid) = pid {
+        // SIGINT is PostgreSQL's "fast shutdown": disconnect clients, stop cleanly.
+        process::stop_pid(pid, Signal::SIGINT, Duration::from_secs(10));
     }
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 impl Drop for TempPostgres {
     fn drop(&mut self) {
-        if let Some(pid) = self.postmaster_pid() {
-            // SIGINT is PostgreSQL's "fast shutdown": disconnect clients, stop cleanly.
-            process::stop_pid(pid, Signal::SIGINT, Duration::from_secs(10));
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
+        stop_and_remove(&self.dir, &self.dir.join("data"));
     }
 }

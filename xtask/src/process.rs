@@ -1,13 +1,67 @@
-//! Child processes that are always stopped by their PID: on request, and when dropped.
+//! Child processes that are always stopped by their PID: on request, when dropped, and
+//! when this process is told to stop (Ctrl-C, SIGTERM) at any moment — during start-up
+//! too. Call [`stop_everything_on_interrupt`] first thing; from then on every child this
+//! module starts (and every clean-up registered with [`on_interrupt`]) is undone before
+//! the process exits.
 
 use anyhow::{bail, Context, Result};
-use nix::sys::signal::{kill, Signal};
+use nix::sys::signal::{kill, killpg, Signal};
 use nix::unistd::Pid;
 use std::fs::File;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+type Cleanup = Box<dyn FnOnce() + Send>;
+
+/// What to undo if this process is interrupted, newest last.
+static ON_INTERRUPT: Mutex<Vec<(u64, Cleanup)>> = Mutex::new(Vec::new());
+
+/// A clean-up that runs if this process is interrupted while it is alive; dropping it
+/// (because the thing was cleaned up normally) cancels it.
+#[must_use = "the clean-up is cancelled when this is dropped"]
+pub struct Registration(u64);
+
+/// Registers `cleanup` to run if this process is interrupted before the returned
+/// registration is dropped.
+pub fn on_interrupt(cleanup: impl FnOnce() + Send + 'static) -> Registration {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    if let Ok(mut pending) = ON_INTERRUPT.lock() {
+        pending.push((id, Box::new(cleanup)));
+    }
+    Registration(id)
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        if let Ok(mut pending) = ON_INTERRUPT.lock() {
+            pending.retain(|(id, _)| *id != self.0);
+        }
+    }
+}
+
+/// Installs the Ctrl-C/SIGTERM handler: it runs every registered clean-up, newest first
+/// (so nginx stops before the BFFs, the BFFs before their services), and exits with 130.
+/// Call it before starting anything.
+pub fn stop_everything_on_interrupt() -> Result<()> {
+    ctrlc::set_handler(|| {
+        eprintln!("\nStopping…");
+        let pending = ON_INTERRUPT
+            .lock()
+            .map(|mut pending| std::mem::take(&mut *pending))
+            .unwrap_or_default();
+        for (_, cleanup) in pending.into_iter().rev() {
+            cleanup();
+        }
+        eprintln!("Stopped.");
+        std::process::exit(130);
+    })
+    .context("installing the Ctrl-C handler")
+}
 
 /// A long-running child (a server, nginx, chromedriver) whose output goes to a log file.
 pub struct Child {
@@ -15,6 +69,7 @@ pub struct Child {
     log: PathBuf,
     child: std::process::Child,
     stopped: bool,
+    _registration: Registration,
 }
 
 impl Child {
@@ -36,11 +91,15 @@ impl Child {
             .process_group(0)
             .spawn()
             .with_context(|| format!("starting {name}: {command:?}"))?;
+        let pid = child.id() as i32;
         Ok(Self {
             name: name.to_owned(),
             log: log.to_owned(),
             child,
             stopped: false,
+            _registration: on_interrupt(move || {
+                stop_pid(pid, Signal::SIGTERM, Duration::from_secs(5))
+            }),
         })
     }
 
@@ -80,16 +139,7 @@ impl Child {
         if self.exited().is_some() {
             return;
         }
-        let pid = Pid::from_raw(self.child.id() as i32);
-        let _ = kill(pid, Signal::SIGTERM);
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline {
-            if self.exited().is_some() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        let _ = kill(pid, Signal::SIGKILL);
+        stop_pid(self.child.id() as i32, Signal::SIGTERM, grace);
         let _ = self.child.wait();
     }
 }
@@ -112,8 +162,28 @@ pub fn cargo() -> Command {
     Command::new(env!("CARGO"))
 }
 
-/// Runs `command` to completion with inherited output; fails naming the command.
+/// Runs `command` to completion with inherited output; fails naming the command. It runs
+/// in its own process group, which an interrupt stops as a whole (cargo, the compilers
+/// and test binaries it started, trunk and its tools).
 pub fn run(command: &mut Command) -> Result<()> {
+    let mut child = command
+        .process_group(0)
+        .spawn()
+        .with_context(|| format!("starting {command:?}"))?;
+    let group = child.id() as i32;
+    let registration = on_interrupt(move || stop_group(group, Duration::from_secs(10)));
+    let status = child.wait();
+    drop(registration);
+    let status = status.with_context(|| format!("waiting for {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Runs `command` in the foreground (it may ask the terminal for a password, as sudo
+/// does); a Ctrl-C reaches it directly.
+pub fn run_in_foreground(command: &mut Command) -> Result<()> {
     let status = command
         .status()
         .with_context(|| format!("starting {command:?}"))?;
@@ -132,7 +202,9 @@ pub fn output(command: &mut Command) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// A TCP port on loopback that was free a moment ago.
+/// A TCP port on loopback that was free a moment ago — only for programs that cannot bind
+/// port 0 and report what they got (nginx, chromedriver, PostgreSQL); callers retry when
+/// it was taken meanwhile. The shop's own servers report their port instead.
 pub fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
@@ -143,19 +215,64 @@ pub fn is_alive(pid: i32) -> bool {
     kill(Pid::from_raw(pid), None).is_ok()
 }
 
-/// Stops a process we did not spawn directly (e.g. the PostgreSQL postmaster, which
-/// daemonizes) by its PID: `signal`, then SIGKILL after `grace`.
+/// Stops a process by its PID: `signal`, then SIGKILL after `grace`.
 pub fn stop_pid(pid: i32, signal: Signal, grace: Duration) {
     let target = Pid::from_raw(pid);
     if kill(target, signal).is_err() {
         return;
     }
+    if !wait_for_exit(|| is_alive(pid), grace) {
+        let _ = kill(target, Signal::SIGKILL);
+    }
+}
+
+/// Stops a whole process group (its leader's PID): SIGTERM, then SIGKILL after `grace`.
+fn stop_group(group: i32, grace: Duration) {
+    let target = Pid::from_raw(group);
+    if killpg(target, Signal::SIGTERM).is_err() {
+        return;
+    }
+    if !wait_for_exit(|| killpg(target, None).is_ok(), grace) {
+        let _ = killpg(target, Signal::SIGKILL);
+    }
+}
+
+/// Polls `alive` until it says no (true) or `grace` passes (false).
+fn wait_for_exit(alive: impl Fn() -> bool, grace: Duration) -> bool {
     let deadline = Instant::now() + grace;
     while Instant::now() < deadline {
-        if !is_alive(pid) {
-            return;
+        if !alive() {
+            return true;
         }
         std::thread::sleep(Duration::from_millis(25));
     }
-    let _ = kill(target, Signal::SIGKILL);
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_registered_cleanup_is_cancelled_when_dropped() {
+        let registered = |id: u64| ON_INTERRUPT.lock().unwrap().iter().any(|(i, _)| *i == id);
+        let registration = on_interrupt(|| {});
+        let id = registration.0;
+        assert!(registered(id));
+        drop(registration);
+        assert!(!registered(id));
+    }
+
+    #[test]
+    fn a_spawned_child_is_registered_until_stopped() {
+        let log = std::env::temp_dir().join(format!("xtask-child-{}.log", std::process::id()));
+        let mut sleeper = Command::new("sleep");
+        sleeper.arg("30");
+        let mut child = Child::spawn("sleeper", sleeper, &log).unwrap();
+        let pid = child.pid() as i32;
+        assert!(is_alive(pid));
+        child.stop(Duration::from_secs(5));
+        assert!(child.exited().is_some() || !is_alive(pid));
+        let _ = std::fs::remove_file(log);
+    }
 }

@@ -90,7 +90,8 @@ impl Site {
     }
 
     /// Copies the shell (`shell/`) into place: `index.html` at the root, the rest under
-    /// `/shell/`. Each file is replaced atomically.
+    /// `/shell/`, plus its header slots written from the slice table
+    /// (`/shell/header-slots.html`). Each file is replaced atomically.
     pub fn install_shell(&self) -> Result<()> {
         let shell = workspace::root().join("shell");
         std::fs::create_dir_all(self.root.join("shell"))?;
@@ -106,7 +107,10 @@ impl Site {
             };
             write_atomically(&target, &std::fs::read(&path)?)?;
         }
-        Ok(())
+        write_atomically(
+            &self.root.join("shell").join("header-slots.html"),
+            crate::slices::header_slots_html().as_bytes(),
+        )
     }
 
     /// Publishes the build in `build` as MFE `name` and makes it live. Returns its version.

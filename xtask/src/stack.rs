@@ -1,12 +1,15 @@
-//! The whole shop running locally: every service and BFF, and nginx in front, on loopback.
+//! The whole shop running locally: every built slice's service and BFF, and nginx in
+//! front, on loopback — as `cargo xtask up`, the benchmarks and the browser tests run it.
 
 use crate::gateway::Gateway;
-use crate::health::wait_until_ready;
-use crate::process::{cargo, free_port, run, Child};
+use crate::health::{wait_for_port_file, wait_until_ready};
+use crate::process::{cargo, run, Child};
 use crate::site::{Descriptor, Site};
+use crate::slices::{self, Slice, Tier};
 use crate::tools::{step, Tools};
 use crate::{mfe, workspace};
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -27,21 +30,55 @@ impl Profile {
     }
 }
 
-/// Every process of the shop; stopped (by PID, in reverse order) when dropped.
-pub struct Stack {
+/// Every service and BFF of the built slices, as child processes (stopped by PID, in
+/// reverse start order, when dropped), and the port each one reported.
+pub struct Servers {
     pub children: Vec<Child>,
-    /// The shop's port on 127.0.0.1.
-    pub port: u16,
-    pub catalog_service_port: u16,
-    pub catalog_bff_port: u16,
+    /// By process name (`catalog-service`, `catalog-bff`).
+    pub ports: BTreeMap<String, u16>,
 }
 
-impl Drop for Stack {
+impl Drop for Servers {
     fn drop(&mut self) {
         while let Some(mut child) = self.children.pop() {
             child.stop(Duration::from_secs(10));
         }
     }
+}
+
+impl Servers {
+    /// `host:port` of each built slice's BFF, by slice name: what the gateway proxies to.
+    pub fn bffs(&self) -> BTreeMap<String, String> {
+        slices::built()
+            .filter_map(|slice| {
+                let port = self.ports.get(&slice.package(Tier::Bff))?;
+                Some((slice.name.to_owned(), format!("127.0.0.1:{port}")))
+            })
+            .collect()
+    }
+
+    /// The child process called `name` (e.g. `catalog-service`), to stop or inspect it.
+    pub fn child_mut(&mut self, name: &str) -> Option<&mut Child> {
+        self.children.iter_mut().find(|child| child.name() == name)
+    }
+
+    fn url(&self, slice: &Slice) -> Result<String> {
+        let name = slice.package(Tier::Service);
+        let port = self
+            .ports
+            .get(&name)
+            .with_context(|| format!("{name} has not started"))?;
+        Ok(format!("http://127.0.0.1:{port}"))
+    }
+}
+
+/// Every process of the shop: its servers and nginx in front.
+pub struct Stack {
+    /// nginx; declared first, so it stops before the servers behind it.
+    pub gateway: Child,
+    pub servers: Servers,
+    /// The shop's port on 127.0.0.1.
+    pub port: u16,
 }
 
 /// The site served from `state`.
@@ -57,98 +94,126 @@ pub fn publish(site: &Site, name: &str, tools: &Tools) -> Result<String> {
     Ok(version)
 }
 
+/// `cargo build` of every built slice's service and BFF.
+pub fn build_servers(profile: Profile) -> Result<()> {
+    step("building the services and BFFs");
+    let mut build = cargo();
+    build.arg("build");
+    for slice in slices::built() {
+        build.args(["-p", &slice.package(Tier::Service)]);
+        build.args(["-p", &slice.package(Tier::Bff)]);
+    }
+    if profile == Profile::Release {
+        build.arg("--release");
+    }
+    run(&mut build)
+}
+
 /// Builds everything and starts the shop on `port`, keeping its site, databases, logs and
 /// nginx files under `state` (`var/` for `cargo xtask up`).
 pub fn start(tools: &Tools, profile: Profile, port: u16, state: &Path) -> Result<Stack> {
     if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
         bail!("port {port} is in use; choose another with --port N");
     }
-    step("building the services and BFFs");
-    let mut build = cargo();
-    build.args(["build", "-p", "catalog-service", "-p", "catalog-bff"]);
-    if profile == Profile::Release {
-        build.arg("--release");
-    }
-    run(&mut build)?;
+    build_servers(profile)?;
     let site = site(state);
     site.install_shell()?;
-    for name in mfe::names()? {
-        publish(&site, &name, tools)?;
+    for slice in slices::built() {
+        publish(&site, slice.name, tools)?;
     }
-
-    let logs = state.join("log");
-    let mut stack = Stack {
-        children: vec![],
-        port,
-        catalog_service_port: free_port()?,
-        catalog_bff_port: free_port()?,
-    };
-    let database_url = std::env::var("STOREFRONT_CATALOG_DATABASE_URL").unwrap_or_else(|_| {
-        format!(
-            "sqlite://{}?mode=rwc",
-            state.join("data/catalog.db").display()
-        )
-    });
-    // In start order: each is ready before the next, which may call it, starts.
-    let servers = [
-        Server {
-            name: "catalog-service",
-            port: stack.catalog_service_port,
-            ready_path: "/readyz",
-            env: vec![
-                (
-                    "CATALOG_SERVICE__PORT",
-                    stack.catalog_service_port.to_string(),
-                ),
-                ("DATABASE_URL", database_url),
-            ],
-        },
-        Server {
-            name: "catalog-bff",
-            port: stack.catalog_bff_port,
-            ready_path: "/api/catalog/readyz",
-            env: vec![
-                ("CATALOG_BFF__PORT", stack.catalog_bff_port.to_string()),
-                (
-                    "CATALOG_BFF__CATALOG_SERVICE_URL",
-                    format!("http://127.0.0.1:{}", stack.catalog_service_port),
-                ),
-            ],
-        },
-    ];
     step("starting the services, the BFFs and nginx");
-    for server in servers {
-        let mut command = Command::new(workspace::binary(profile.dir(), server.name));
-        command.env("NO_COLOR", "1").envs(server.env);
-        let log = logs.join(format!("{}.log", server.name));
-        let mut child = Child::spawn(server.name, command, &log)?;
-        // The first start of a service migrates and seeds its database.
-        wait_until_ready(
-            &mut child,
-            server.port,
-            server.ready_path,
-            Duration::from_secs(60),
-        )?;
-        stack.children.push(child);
-    }
-
+    let servers = start_servers(profile, state)?;
     let gateway = Gateway {
         port,
         site_root: site.root().to_owned(),
-        catalog_bff: format!("127.0.0.1:{}", stack.catalog_bff_port),
+        bffs: servers.bffs(),
         runtime_dir: state.join("nginx"),
-        log_dir: logs,
-    };
-    stack.children.push(gateway.start(&tools.nginx)?);
-    Ok(stack)
+        log_dir: state.join("log"),
+    }
+    .start(&tools.nginx)?;
+    Ok(Stack {
+        gateway,
+        servers,
+        port,
+    })
 }
 
-/// A server process of the shop and how to tell it is ready.
-struct Server {
-    name: &'static str,
-    port: u16,
-    ready_path: &'static str,
-    env: Vec<(&'static str, String)>,
+/// Starts every built slice's service, then its BFF, in table order (a service starts
+/// after the services it calls), each on a port of its own choosing, and waits until each
+/// is ready. Databases, logs and port files go under `state`. The binaries must be built.
+pub fn start_servers(profile: Profile, state: &Path) -> Result<Servers> {
+    let mut servers = Servers {
+        children: vec![],
+        ports: BTreeMap::new(),
+    };
+    for slice in slices::built() {
+        let mut env = vec![
+            (slice.env(Tier::Service, "PORT"), "0".to_owned()),
+            ("DATABASE_URL".to_owned(), database_url(slice, state)),
+        ];
+        for called in slice.called() {
+            env.push((
+                slice.service_url_env(Tier::Service, called),
+                servers.url(called)?,
+            ));
+        }
+        start_server(&mut servers, slice, Tier::Service, env, profile, state)?;
+        let env = vec![
+            (slice.env(Tier::Bff, "PORT"), "0".to_owned()),
+            (slice.service_url_env(Tier::Bff, slice), servers.url(slice)?),
+        ];
+        start_server(&mut servers, slice, Tier::Bff, env, profile, state)?;
+    }
+    Ok(servers)
+}
+
+fn start_server(
+    servers: &mut Servers,
+    slice: &Slice,
+    tier: Tier,
+    env: Vec<(String, String)>,
+    profile: Profile,
+    state: &Path,
+) -> Result<()> {
+    let name = slice.package(tier);
+    let binary = workspace::binary(profile.dir(), &name);
+    if !binary.is_file() {
+        bail!("{} is not built (cargo build -p {name})", binary.display());
+    }
+    let port_file = state.join("run").join(format!("{name}.port"));
+    std::fs::create_dir_all(state.join("run"))?;
+    let _ = std::fs::remove_file(&port_file);
+    let mut command = Command::new(binary);
+    command
+        .env("NO_COLOR", "1")
+        .env("STOREFRONT_PORT_FILE", &port_file)
+        .envs(env);
+    let log = state.join("log").join(format!("{name}.log"));
+    let mut child = Child::spawn(&name, command, &log)?;
+    // The first start of a service migrates and seeds its database.
+    let port = wait_for_port_file(&mut child, &port_file, Duration::from_secs(60))?;
+    wait_until_ready(
+        &mut child,
+        port,
+        &slice.ready_path(tier),
+        Duration::from_secs(60),
+    )?;
+    servers.children.push(child);
+    servers.ports.insert(name, port);
+    Ok(())
+}
+
+/// `STOREFRONT_<SLICE>_DATABASE_URL`, or a SQLite file under `state/data/`.
+fn database_url(slice: &Slice, state: &Path) -> String {
+    std::env::var(slice.database_url_env()).unwrap_or_else(|_| {
+        format!(
+            "sqlite://{}?mode=rwc",
+            state
+                .join("data")
+                .join(format!("{}.db", slice.name))
+                .display()
+        )
+    })
 }
 
 /// `var/` — the state of `cargo xtask up`.

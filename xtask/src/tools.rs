@@ -1,7 +1,7 @@
 //! Installing what the shop needs to build, run and test — only what is missing, so a
 //! second run takes a second. A fresh machine needs only Rust, Node and apt.
 
-use crate::process::{output, run};
+use crate::process::{output, run, run_in_foreground};
 use crate::workspace;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -145,7 +145,7 @@ fn apt_install(packages: &[&str]) -> Result<()> {
             sudo
         };
         command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        run(&mut command)
+        run_in_foreground(&mut command)
     };
     let install: Vec<&str> = ["install", "-y", "-q"]
         .iter()
