@@ -613,6 +613,26 @@ async fn the_gateway_serves_pages_assets_and_apis_with_the_right_headers(
         }
     }
 
+    // nginx passes the Host with its port, so a BFF can tell a same-origin write (which
+    // gets past the CSRF guard: the catalog has no writes, so 405) from a forged one (403).
+    for (origin, expected) in [
+        (shop.url.clone(), 405),
+        ("http://evil.example".to_owned(), 403),
+    ] {
+        let write = client
+            .post(format!("{}/api/catalog/products", shop.url))
+            .header("x-csrf", "1")
+            .header("origin", &origin)
+            .json(&serde_json::json!({}))
+            .send()
+            .await?;
+        ensure!(
+            write.status() == expected,
+            "a write from {origin} got {}",
+            write.status()
+        );
+    }
+
     // The request id nginx makes is the one the BFF answers with (and logs, and passes on).
     let api = client
         .get(format!("{}/api/catalog/products", shop.url))

@@ -23,11 +23,15 @@ impl Application {
             "The catalog is unavailable right now. Please try again in a moment.",
         )?;
         let state = web::Data::new(State { catalog });
-        let server =
-            platform::server::serve(&configuration.host, configuration.port, move |config| {
+        let server = platform::server::serve(
+            platform::server::Exposure::Public,
+            &configuration.host,
+            configuration.port,
+            move |config| {
                 config.app_data(state.clone());
                 routes::configure(config);
-            })?;
+            },
+        )?;
         Ok(Self { server })
     }
 }

@@ -332,3 +332,31 @@ async fn recording_service() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Str
     });
     (address, seen)
 }
+
+/// Every BFF refuses a state-changing request that may be forged (see platform::csrf);
+/// the catalog has no writes, so one that passes the guard finds no such method.
+#[tokio::test]
+async fn a_write_without_the_csrf_header_is_forbidden() {
+    let service = test_support::catalog::spawn_service(TestDatabase::Sqlite)
+        .await
+        .unwrap();
+    let bff = spawn_bff(&service.address);
+    let url = format!("{bff}/api/catalog/products");
+    let forged = client()
+        .post(&url)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let body: Value = forged.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "forbidden");
+    let from_the_shop = client()
+        .post(&url)
+        .header("x-csrf", "1")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_the_shop.status(), StatusCode::METHOD_NOT_ALLOWED);
+}

@@ -8,7 +8,7 @@ use actix_web::dev::ServiceResponse;
 use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::middleware::{from_fn, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::middleware::{from_fn, Condition, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use error_body::ErrorBody;
 use std::net::TcpListener;
@@ -40,17 +40,28 @@ impl Server {
     }
 }
 
+/// Who a server answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exposure {
+    /// A service: only other servers of the shop call it, on the internal network.
+    Internal,
+    /// A BFF: browsers call it through nginx, so state-changing requests are guarded
+    /// against cross-site forgery ([`crate::csrf`]).
+    Public,
+}
+
 /// Binds `host:port` (port 0 = any free port, which is read back), and serves `routes`
 /// with what every server shares:
 /// - the request id, its span and one log line per request ([`crate::request_id`]);
 /// - JSON, query and path extractors that answer bad input with the JSON error body
 ///   (400, 413, 415), and a body size limit of [`BODY_LIMIT`];
 /// - a JSON body on every error answer, also those actix makes itself (405, ...);
-/// - a JSON 404 for paths no route matches.
+/// - a JSON 404 for paths no route matches (405 for a path that exists for other methods);
+/// - for a [`Exposure::Public`] server, the CSRF guard on every state-changing request.
 ///
 /// When `STOREFRONT_PORT_FILE` is set, the bound port is written there once the server
 /// listens, so whoever started it with port 0 learns the port without any race.
-pub fn serve<F>(host: &str, port: u16, routes: F) -> anyhow::Result<Server>
+pub fn serve<F>(exposure: Exposure, host: &str, port: u16, routes: F) -> anyhow::Result<Server>
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
@@ -59,6 +70,10 @@ where
     let port = listener.local_addr()?.port();
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(Condition::new(
+                exposure == Exposure::Public,
+                from_fn(crate::csrf::guard),
+            ))
             .wrap(ErrorHandlers::new().default_handler(json_error_body))
             .wrap(from_fn(request_id::middleware))
             .app_data(json_config())

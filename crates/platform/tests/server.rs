@@ -66,12 +66,17 @@ impl Write for Sink {
 
 fn spawn() -> String {
     logs();
-    let server = platform::server::serve("127.0.0.1", 0, |config| {
-        config
-            .route("/lines", web::post().to(add_line))
-            .route("/items/{id}", web::get().to(item))
-            .route("/search", web::get().to(search));
-    })
+    let server = platform::server::serve(
+        platform::server::Exposure::Internal,
+        "127.0.0.1",
+        0,
+        |config| {
+            config
+                .route("/lines", web::post().to(add_line))
+                .route("/items/{id}", web::get().to(item))
+                .route("/search", web::get().to(search));
+        },
+    )
     .unwrap();
     let address = format!("http://127.0.0.1:{}", server.port());
     tokio::spawn(server.run_until_stopped());

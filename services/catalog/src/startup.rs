@@ -19,11 +19,15 @@ impl Application {
         )
         .await?;
         let data = web::Data::new(db.clone());
-        let server =
-            platform::server::serve(&configuration.host, configuration.port, move |config| {
+        let server = platform::server::serve(
+            platform::server::Exposure::Internal,
+            &configuration.host,
+            configuration.port,
+            move |config| {
                 config.app_data(data.clone());
                 routes::configure(config);
-            })?;
+            },
+        )?;
         Ok(Self { server, db })
     }
 }
