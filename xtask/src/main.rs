@@ -25,6 +25,12 @@ cargo xtask <command>
 
 fn main() {
     if let Err(error) = run_command() {
+        if process::interrupted() {
+            // What failed was stopped on purpose; the handler exits once all is stopped.
+            loop {
+                std::thread::park();
+            }
+        }
         eprintln!("\x1b[1;31merror:\x1b[0m {error:#}");
         std::process::exit(1);
     }
@@ -127,6 +133,9 @@ fn up(args: &[String]) -> Result<()> {
     // Ctrl-C is handled by the interrupt handler, which stops every child and exits.
     loop {
         std::thread::sleep(Duration::from_millis(200));
+        if process::interrupted() {
+            continue; // the handler is stopping everyone and will exit
+        }
         for child in stack
             .servers
             .children

@@ -5,13 +5,15 @@
 //! the process exits.
 
 use anyhow::{bail, Context, Result};
+use nix::errno::Errno;
 use nix::sys::signal::{kill, killpg, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use std::fs::File;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -19,6 +21,14 @@ type Cleanup = Box<dyn FnOnce() + Send>;
 
 /// What to undo if this process is interrupted, newest last.
 static ON_INTERRUPT: Mutex<Vec<(u64, Cleanup)>> = Mutex::new(Vec::new());
+
+/// Set once an interrupt arrived: children exiting from then on are expected.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether this process was told to stop (its children are being stopped).
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
 
 /// A clean-up that runs if this process is interrupted while it is alive; dropping it
 /// (because the thing was cleaned up normally) cancels it.
@@ -49,6 +59,7 @@ impl Drop for Registration {
 /// Call it before starting anything.
 pub fn stop_everything_on_interrupt() -> Result<()> {
     ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, Ordering::SeqCst);
         eprintln!("\nStopping…");
         let pending = ON_INTERRUPT
             .lock()
@@ -210,9 +221,17 @@ pub fn free_port() -> Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-/// Whether a process with this PID exists.
+/// Whether a process with this PID is still running. A child of ours that exited is
+/// reaped here (a zombie would look alive to `kill(pid, 0)`).
 pub fn is_alive(pid: i32) -> bool {
-    kill(Pid::from_raw(pid), None).is_ok()
+    let target = Pid::from_raw(pid);
+    match waitpid(target, Some(WaitPidFlag::WNOHANG)) {
+        Ok(WaitStatus::StillAlive) => true,
+        Ok(_) => false,
+        // Not our child (a daemon such as the PostgreSQL postmaster): ask the kernel.
+        Err(Errno::ECHILD) => kill(target, None).is_ok(),
+        Err(_) => false,
+    }
 }
 
 /// Stops a process by its PID: `signal`, then SIGKILL after `grace`.
