@@ -22,15 +22,12 @@ impl Application {
             "catalog_unavailable",
             "The catalog is unavailable right now. Please try again in a moment.",
         )?;
-        let state = web::Data::new(State { catalog });
         let server = platform::server::serve(
             platform::server::Exposure::Public,
             &configuration.host,
             configuration.port,
-            move |config| {
-                config.app_data(state.clone());
-                routes::configure(config);
-            },
+            web::Data::new(State { catalog }),
+            routes::configure,
         )?;
         Ok(Self { server })
     }

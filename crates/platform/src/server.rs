@@ -50,8 +50,8 @@ pub enum Exposure {
     Public,
 }
 
-/// Binds `host:port` (port 0 = any free port, which is read back), and serves `routes`
-/// with what every server shares:
+/// Binds `host:port` (port 0 = any free port, which is read back), and serves `routes`,
+/// whose handlers find `state` as `web::Data<S>`, with what every server shares:
 /// - the request id, its span and one log line per request ([`crate::request_id`]);
 /// - JSON, query and path extractors that answer bad input with the JSON error body
 ///   (400, 413, 415), and a body size limit of [`BODY_LIMIT`];
@@ -61,10 +61,13 @@ pub enum Exposure {
 ///
 /// When `STOREFRONT_PORT_FILE` is set, the bound port is written there once the server
 /// listens, so whoever started it with port 0 learns the port without any race.
-pub fn serve<F>(exposure: Exposure, host: &str, port: u16, routes: F) -> anyhow::Result<Server>
-where
-    F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
-{
+pub fn serve<S: Send + Sync + 'static>(
+    exposure: Exposure,
+    host: &str,
+    port: u16,
+    state: web::Data<S>,
+    routes: fn(&mut web::ServiceConfig),
+) -> anyhow::Result<Server> {
     let listener = TcpListener::bind((host, port))
         .map_err(|error| anyhow::anyhow!("binding {host}:{port}: {error}"))?;
     let port = listener.local_addr()?.port();
@@ -80,7 +83,8 @@ where
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::PayloadConfig::new(BODY_LIMIT))
-            .configure(routes.clone())
+            .app_data(state.clone())
+            .configure(routes)
             .default_service(web::to(not_found))
     })
     .listen(listener)?

@@ -70,6 +70,7 @@ fn spawn() -> String {
         platform::server::Exposure::Internal,
         "127.0.0.1",
         0,
+        web::Data::new(()),
         |config| {
             config
                 .route("/lines", web::post().to(add_line))

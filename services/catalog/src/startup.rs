@@ -18,15 +18,12 @@ impl Application {
             configuration.max_connections,
         )
         .await?;
-        let data = web::Data::new(db.clone());
         let server = platform::server::serve(
             platform::server::Exposure::Internal,
             &configuration.host,
             configuration.port,
-            move |config| {
-                config.app_data(data.clone());
-                routes::configure(config);
-            },
+            web::Data::new(db.clone()),
+            routes::configure,
         )?;
         Ok(Self { server, db })
     }
