@@ -8,12 +8,11 @@ use crate::components::states::rejected;
 use crate::pages::{listing::ListingPage, not_found::not_found, product::ProductPage};
 use catalog_api::{InvalidParameter, ListingQuery};
 use gloo_events::EventListener;
+use mfe_kit::set_title;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
-/// The shop's name, last in every page title.
-pub const SHOP_NAME: &str = "Copperleaf Market";
 /// Where the shopper-facing listing lives (the API's path minus its `/api/catalog` prefix).
 const LISTING_PATH: &str = "/products";
 
@@ -86,21 +85,6 @@ impl Route {
     /// as typed so the shopper can see and fix what they asked for.
     fn has_canonical_href(&self) -> bool {
         !matches!(self, Route::InvalidListing(_) | Route::NotFound { .. })
-    }
-}
-
-/// A document title: `"<page> · Copperleaf Market"`, or the shop's name alone.
-pub fn page_title(page: Option<&str>) -> String {
-    match page {
-        Some(page) => format!("{page} · {SHOP_NAME}"),
-        None => SHOP_NAME.to_owned(),
-    }
-}
-
-/// Sets `document.title` (see [`page_title`]).
-pub fn set_title(page: Option<&str>) {
-    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
-        document.set_title(&page_title(page));
     }
 }
 
@@ -396,14 +380,5 @@ mod tests {
         assert_eq!(route_of_link("https://example.com/"), None);
         assert_eq!(route_of_link("#reviews"), None);
         assert_eq!(route_of_link("/api/catalog/products"), None);
-    }
-
-    #[test]
-    fn titles_end_with_the_shop_name() {
-        assert_eq!(page_title(None), "Copperleaf Market");
-        assert_eq!(
-            page_title(Some("Coffee & Tea")),
-            "Coffee & Tea · Copperleaf Market"
-        );
     }
 }

@@ -6,12 +6,16 @@ mod app;
 mod components;
 mod pages;
 
+use mfe_kit::Fragment;
 use wasm_bindgen::prelude::*;
 
-/// Renders the catalog into `element` (see `mfe_kit` for `props`).
+/// Renders the catalog into `element` (see `mfe_kit` for `props`). The catalog provides
+/// only the page; any other fragment throws, and the shell shows that slot's fallback.
 #[wasm_bindgen]
-pub fn mount(element: web_sys::Element, props: JsValue) {
-    mfe_kit::mount::<app::App>(element, &props, |_| ());
+pub fn mount(element: web_sys::Element, props: JsValue) -> Result<(), JsValue> {
+    mfe_kit::mount::<app::App>(element, &props, |fragment| {
+        (fragment == Fragment::Page).then_some(())
+    })
 }
 
 /// Removes the catalog from `element`.

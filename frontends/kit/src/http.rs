@@ -1,10 +1,13 @@
-//! The JSON client an MFE uses to call its own BFF (same origin, `/api/<name>/...`).
+//! The JSON client an MFE uses to call its own BFF (same origin, `/api/<name>/...`), and
+//! how a failed call is shown ([`Failure`]).
 
 use error_body::{ErrorBody, ErrorDetail};
-use serde::de::DeserializeOwned;
+use serde::{de::DeserializeOwned, Serialize};
 use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use yew::{hook, use_mut_ref};
 
 thread_local! {
     // A page has one or two early requests: a list is smaller in wasm than a hash map.
@@ -32,7 +35,8 @@ pub enum ApiError {
         status: u16,
         error: Option<ErrorDetail>,
     },
-    /// The answer did not have the expected shape: the MFE and BFF disagree.
+    /// The answer (or the request body) did not have the expected shape: the MFE and BFF
+    /// disagree.
     Decode,
 }
 
@@ -70,6 +74,40 @@ impl ApiError {
     }
 }
 
+/// How the UI should answer a failed call: the shopper sees a sentence and a way forward,
+/// never a status code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The BFF or what is behind it is down, slow or unreachable: worth trying again.
+    Unavailable,
+    /// The request itself was refused (a bad filter, a conflicting change); the server's
+    /// message says why, and trying again would not help.
+    Rejected(String),
+    /// There is no such thing (a page for an unknown product or order).
+    Missing,
+}
+
+impl Failure {
+    /// `*_unavailable` codes (whatever the status), 502/503/504, timeouts, throttling,
+    /// other 5xx, network and decode errors are [`Failure::Unavailable`]; 404 is
+    /// [`Failure::Missing`]; any other 4xx is [`Failure::Rejected`] with the server's message.
+    pub fn of(error: &ApiError) -> Self {
+        if error
+            .code()
+            .is_some_and(|code| code.ends_with("_unavailable"))
+        {
+            return Failure::Unavailable;
+        }
+        match error.status() {
+            Some(404) => Failure::Missing,
+            Some(status @ 400..=499) if status != 408 && status != 429 => {
+                Failure::Rejected(error.message())
+            }
+            _ => Failure::Unavailable,
+        }
+    }
+}
+
 /// GETs `url` and reads its JSON answer. If the shell already started this exact request
 /// (see the crate docs), its response is used instead of asking again.
 pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
@@ -80,19 +118,43 @@ pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
         Some(promise) => match JsFuture::from(promise).await {
             Ok(response) => response.unchecked_into::<web_sys::Response>(),
             // The early request failed; it costs nothing to try once more now.
-            Err(_) => send(url).await?,
+            Err(_) => fetch(url).await?,
         },
-        None => send(url).await?,
+        None => fetch(url).await?,
     };
-    let body = match response.json() {
-        Ok(promise) => JsFuture::from(promise).await.ok(),
-        Err(_) => None,
-    };
-    decode(Ready {
-        status: response.status(),
-        ok: response.ok(),
-        body,
-    })
+    read(response).await
+}
+
+/// POSTs `body` as JSON to `url` and reads the JSON answer.
+pub async fn post_json<B, T>(url: &str, body: &B) -> Result<T, ApiError>
+where
+    B: Serialize + ?Sized,
+    T: DeserializeOwned,
+{
+    read(send("POST", url, Some(encode(body)?)).await?).await
+}
+
+/// PUTs `body` as JSON to `url` and reads the JSON answer.
+pub async fn put_json<B, T>(url: &str, body: &B) -> Result<T, ApiError>
+where
+    B: Serialize + ?Sized,
+    T: DeserializeOwned,
+{
+    read(send("PUT", url, Some(encode(body)?)).await?).await
+}
+
+/// PATCHes `url` with `body` as JSON and reads the JSON answer.
+pub async fn patch_json<B, T>(url: &str, body: &B) -> Result<T, ApiError>
+where
+    B: Serialize + ?Sized,
+    T: DeserializeOwned,
+{
+    read(send("PATCH", url, Some(encode(body)?)).await?).await
+}
+
+/// DELETEs `url` and reads the JSON answer; `T = ()` for an answer without a body.
+pub async fn delete<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+    read(send("DELETE", url, None).await?).await
 }
 
 /// The answer to `url` if it is already here — the shell requested it early and it arrived
@@ -104,21 +166,88 @@ pub fn take_ready<T: DeserializeOwned>(url: &str) -> Option<Result<T, ApiError>>
         .map(decode)
 }
 
-async fn send(url: &str) -> Result<web_sys::Response, ApiError> {
+/// For a page that fetches on mount: the answer that was already here when it was first
+/// drawn (taken with `ready`, usually [`take_ready`]) — `Some` on that first render only —
+/// and a flag that is true until the page's fetch effect first runs, which then has nothing
+/// to fetch: `if skip_first_fetch.replace(false) { return; }`.
+#[hook]
+pub fn use_first_answer<T: 'static>(
+    ready: impl FnOnce() -> Option<Result<T, ApiError>>,
+) -> (Option<Result<T, ApiError>>, Rc<RefCell<bool>>) {
+    let answer = use_mut_ref(ready);
+    let skip_first_fetch = use_mut_ref(|| answer.borrow().is_some());
+    let first = answer.borrow_mut().take();
+    (first, skip_first_fetch)
+}
+
+/// A request body as JSON text. The browser writes it (`JSON.stringify`): serde_json would
+/// add its number formatting to every MFE's wasm.
+fn encode<B: Serialize + ?Sized>(body: &B) -> Result<JsValue, ApiError> {
+    let value = body
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|_| ApiError::Decode)?;
+    js_sys::JSON::stringify(&value)
+        .map(JsValue::from)
+        .map_err(|_| ApiError::Decode)
+}
+
+/// GETs `url` from the MFE's own BFF. `fetch`'s defaults are what a read needs: the session
+/// cookies go along (credentials `same-origin`), and no header needs adding.
+async fn fetch(url: &str) -> Result<web_sys::Response, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Network)?;
-    JsFuture::from(window.fetch_with_str(url))
+    answer_of(window.fetch_with_str(url)).await
+}
+
+/// Sends a state-changing request to the MFE's own BFF, with the session cookies (same
+/// origin) and `X-CSRF: 1`, which a cross-site page cannot send without a CORS preflight
+/// the BFFs never grant; a JSON body says it is JSON. (Apart from [`fetch`], so an MFE that
+/// only reads carries none of this.)
+async fn send(
+    method: &str,
+    url: &str,
+    json_body: Option<JsValue>,
+) -> Result<web_sys::Response, ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let headers = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&headers, &"X-CSRF".into(), &"1".into());
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+    if let Some(body) = &json_body {
+        let _ = js_sys::Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
+        init.set_body(body);
+    }
+    init.set_headers(&headers);
+    answer_of(window.fetch_with_str_and_init(url, &init)).await
+}
+
+/// The response `fetch` promised, or [`ApiError::Network`] if none came.
+async fn answer_of(request: js_sys::Promise) -> Result<web_sys::Response, ApiError> {
+    JsFuture::from(request)
         .await
         .map(|response| response.unchecked_into())
         .map_err(|_| ApiError::Network)
 }
 
+/// Reads a response's JSON (an empty body reads as `undefined`) and decodes it.
+async fn read<T: DeserializeOwned>(response: web_sys::Response) -> Result<T, ApiError> {
+    let body = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await.ok(),
+        Err(_) => None,
+    };
+    decode(Ready {
+        status: response.status(),
+        ok: response.ok(),
+        body,
+    })
+}
+
 /// The browser parsed the JSON (`Response.json()`); serde only maps the resulting object.
 fn decode<T: DeserializeOwned>(answer: Ready) -> Result<T, ApiError> {
     if answer.ok {
-        return answer
-            .body
-            .and_then(|body| serde_wasm_bindgen::from_value(body).ok())
-            .ok_or(ApiError::Decode);
+        // No body reads as `undefined`, which only `()` (and `Option`) accept.
+        return serde_wasm_bindgen::from_value(answer.body.unwrap_or(JsValue::UNDEFINED))
+            .map_err(|_| ApiError::Decode);
     }
     let error = answer
         .body
@@ -207,4 +336,75 @@ fn take_prefetched(url: &str) -> Option<js_sys::Promise> {
 fn take<T>(entries: &mut Vec<(String, T)>, url: &str) -> Option<T> {
     let index = entries.iter().position(|(key, _)| key == url)?;
     Some(entries.swap_remove(index).1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, code: &str, message: &str) -> ApiError {
+        ApiError::Status {
+            status,
+            error: Some(ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+                field: None,
+            }),
+        }
+    }
+
+    fn bare(status: u16) -> ApiError {
+        ApiError::Status {
+            status,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn any_unavailable_slice_can_be_retried_whatever_its_status() {
+        for code in [
+            "catalog_unavailable",
+            "cart_unavailable",
+            "account_unavailable",
+        ] {
+            assert_eq!(
+                Failure::of(&answer(503, code, "down")),
+                Failure::Unavailable
+            );
+            assert_eq!(
+                Failure::of(&answer(400, code, "down")),
+                Failure::Unavailable
+            );
+        }
+    }
+
+    #[test]
+    fn gateway_network_and_shape_errors_can_be_retried() {
+        for status in [502, 503, 504, 500, 408, 429] {
+            assert_eq!(Failure::of(&bare(status)), Failure::Unavailable, "{status}");
+        }
+        assert_eq!(Failure::of(&ApiError::Network), Failure::Unavailable);
+        assert_eq!(Failure::of(&ApiError::Decode), Failure::Unavailable);
+    }
+
+    #[test]
+    fn a_refused_request_shows_the_servers_message() {
+        assert_eq!(
+            Failure::of(&answer(400, "invalid_parameter", "unknown category \"x\"")),
+            Failure::Rejected("unknown category \"x\"".into())
+        );
+        assert_eq!(
+            Failure::of(&answer(409, "conflict", "that address is in use")),
+            Failure::Rejected("that address is in use".into())
+        );
+    }
+
+    #[test]
+    fn an_unknown_thing_is_missing() {
+        assert_eq!(
+            Failure::of(&answer(404, "not_found", "no such product")),
+            Failure::Missing
+        );
+        assert_eq!(Failure::of(&bare(404)), Failure::Missing);
+    }
 }

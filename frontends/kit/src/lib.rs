@@ -1,21 +1,26 @@
 //! The shell ↔ micro-frontend contract, from the MFE's side.
 //!
 //! The shell (see `shell/loader.js`) imports an MFE's ES module, awaits its wasm `init`,
-//! and calls `mount(element, props)` for each slot the MFE fills; `unmount(element)`
-//! takes it out again. `props` is a plain JS object:
+//! and calls `mount(element, props)` for each slot the MFE fills. Before it replaces a
+//! slot's content — with its fallback after a crash or a failure, or with a new mount —
+//! it calls `unmount(element)`, which removes the app and that mount's `onCrash`.
+//! `props` is a plain JS object:
 //!
-//! | key        | type                               | meaning                                       |
-//! |------------|------------------------------------|-----------------------------------------------|
-//! | `fragment` | string                             | which part to render (`page`, `badge`, ...)   |
-//! | `prefetch` | `{ [url]: Promise<Response> }`     | requests the shell started before the wasm arrived |
-//! | `onCrash`  | `(message: string) => void`        | tells the shell this MFE panicked             |
+//! | key        | type                           | meaning |
+//! |------------|--------------------------------|---------|
+//! | `fragment` | string                         | which part to render: `page` in the main slot, else the slot's `data-fragment` (`badge`, `menu`, `orders`, `address-picker`), read into a [`Fragment`]. Absent means `page`. A fragment the MFE does not provide (or an unknown name) makes `mount` throw, and the shell shows the slot's fallback. |
+//! | `prefetch` | `{ [url]: Promise<Response> }` | requests the shell started before the wasm arrived (main slot only, else `{}`); [`http::get_json`] and [`http::take_ready`] use them |
+//! | `onCrash`  | `(message: string) => void`    | called with the panic message when this MFE panics, once per live mount; `unmount` forgets it |
 //!
 //! An MFE's crate exports two functions and nothing else:
 //!
 //! ```ignore
 //! #[wasm_bindgen]
-//! pub fn mount(element: web_sys::Element, props: JsValue) {
-//!     mfe_kit::mount::<App>(element, &props, |options| AppProps { fragment: options.fragment.clone() });
+//! pub fn mount(element: web_sys::Element, props: JsValue) -> Result<(), JsValue> {
+//!     mfe_kit::mount::<App>(element, &props, |fragment| match fragment {
+//!         Fragment::Page | Fragment::Badge => Some(AppProps { fragment }),
+//!         _ => None,
+//!     })
 //! }
 //! #[wasm_bindgen]
 //! pub fn unmount(element: web_sys::Element) {
@@ -24,28 +29,42 @@
 //! ```
 
 pub mod events;
+mod fragment;
 pub mod http;
 
+pub use fragment::Fragment;
+
 use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 use yew::BaseComponent;
 
-/// What the shell asked for when mounting.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MountOptions {
-    /// Which fragment of the MFE goes into this slot; `None` for its main page.
-    pub fragment: Option<String>,
-}
+/// The shop's name, last in every page title.
+pub const SHOP_NAME: &str = "Copperleaf Market";
 
+/// One `mount` that has not been unmounted.
 struct Mounted {
     element: Element,
-    destroy: Box<dyn FnOnce()>,
+    /// The shell's `onCrash` for this mount.
+    on_crash: Option<js_sys::Function>,
+    /// Shared with a first render that waits for data, so that it knows whether it is
+    /// still wanted.
+    app: Rc<RefCell<App>>,
+}
+
+/// The app a mount rendered, if it has.
+enum App {
+    /// The first render waits for the shell's early requests.
+    Waiting,
+    /// Rendered; calling this takes it out again.
+    Rendered(Box<dyn FnOnce()>),
+    /// Unmounted before its first render, which then does not happen.
+    Unmounted,
 }
 
 thread_local! {
     static MOUNTED: RefCell<Vec<Mounted>> = const { RefCell::new(Vec::new()) };
-    static CRASH_LISTENERS: RefCell<Vec<js_sys::Function>> = const { RefCell::new(Vec::new()) };
 }
 
 /// How long the first render waits for data the shell requested early. The shell's own
@@ -53,57 +72,98 @@ thread_local! {
 /// was requested before the wasm), and the BFFs answer within a second even when degraded.
 const FIRST_DATA_PATIENCE_MS: i32 = 1000;
 
-/// Renders component `C` into `element` (replacing an earlier mount there). When the shell
-/// started requests for this page, the first render waits until they are answered (see
-/// [`http::take_ready`]): one render with data rather than a loading state and then data.
+/// Renders component `C` into `element` (replacing an earlier mount there), with the
+/// properties `make_props` gives for the fragment the shell asked for. `make_props`
+/// answers `None` for a fragment this MFE does not provide: `mount` then fails, and the
+/// exported `mount` throws so the shell shows the slot's fallback.
+///
+/// When the shell started requests for this page, the first render waits until they are
+/// answered (see [`http::take_ready`]): one render with data rather than a loading state
+/// and then data.
 pub fn mount<C: BaseComponent>(
     element: Element,
     props: &JsValue,
-    make_props: impl FnOnce(&MountOptions) -> C::Properties,
-) {
-    install_crash_reporter();
-    let options = MountOptions {
-        fragment: read_prop(props, "fragment").and_then(|v| v.as_string()),
+    make_props: impl FnOnce(Fragment) -> Option<C::Properties>,
+) -> Result<(), JsValue> {
+    // A shell from before fragments were always passed named none for the main slot.
+    let fragment = match read_prop(props, "fragment").and_then(|v| v.as_string()) {
+        None => Fragment::Page,
+        Some(name) => Fragment::parse(&name)
+            .ok_or_else(|| js_sys::Error::new(&format!("there is no fragment \"{name}\"")))?,
     };
-    if let Some(on_crash) = read_prop(props, "onCrash").and_then(|v| v.dyn_into().ok()) {
-        CRASH_LISTENERS.with(|listeners| listeners.borrow_mut().push(on_crash));
-    }
-    let prefetched = read_prop(props, "prefetch").map_or(0, |p| http::accept_prefetched(&p));
+    let app_props = make_props(fragment).ok_or_else(|| {
+        js_sys::Error::new(&format!("this micro-frontend has no {fragment} fragment"))
+    })?;
+    install_crash_reporter();
     unmount(&element);
-    let app_props = make_props(&options);
-    if prefetched == 0 {
-        render::<C>(element, app_props);
-        return;
-    }
-    wasm_bindgen_futures::spawn_local(async move {
-        http::settle_prefetched(FIRST_DATA_PATIENCE_MS).await;
-        render::<C>(element, app_props);
-    });
-}
-
-fn render<C: BaseComponent>(element: Element, props: C::Properties) {
-    // The slot may hold the shell's "loading" placeholder; the app owns it from now on.
-    element.set_inner_html("");
-    let handle = yew::Renderer::<C>::with_root_and_props(element.clone(), props).render();
+    let app = Rc::new(RefCell::new(App::Waiting));
     MOUNTED.with(|mounted| {
         mounted.borrow_mut().push(Mounted {
-            element,
-            destroy: Box::new(move || handle.destroy()),
+            element: element.clone(),
+            on_crash: read_prop(props, "onCrash").and_then(|v| v.dyn_into().ok()),
+            app: app.clone(),
         })
     });
+    let prefetched = read_prop(props, "prefetch").map_or(0, |p| http::accept_prefetched(&p));
+    if prefetched == 0 {
+        render::<C>(&app, element, app_props);
+    } else {
+        wasm_bindgen_futures::spawn_local(async move {
+            http::settle_prefetched(FIRST_DATA_PATIENCE_MS).await;
+            render::<C>(&app, element, app_props);
+        });
+    }
+    Ok(())
 }
 
-/// Removes whatever [`mount`] rendered into `element`.
+/// The first render of a mount, unless it was unmounted (or replaced) meanwhile.
+fn render<C: BaseComponent>(app: &RefCell<App>, element: Element, props: C::Properties) {
+    if matches!(*app.borrow(), App::Unmounted) {
+        return;
+    }
+    // The slot may hold the shell's "loading" placeholder; the app owns it from now on.
+    element.set_inner_html("");
+    let handle = yew::Renderer::<C>::with_root_and_props(element, props).render();
+    *app.borrow_mut() = App::Rendered(Box::new(move || handle.destroy()));
+}
+
+/// Removes whatever [`mount`] rendered into `element`, leaves the element empty, and
+/// forgets that mount's `onCrash`. Nothing happens for an element with no mount.
 pub fn unmount(element: &Element) {
     let removed = MOUNTED.with(|mounted| {
         let mut mounted = mounted.borrow_mut();
-        mounted
-            .iter()
-            .position(|m| &m.element == element)
-            .map(|index| mounted.remove(index))
+        let index = mounted.iter().position(|m| &m.element == element)?;
+        Some(mounted.swap_remove(index))
     });
-    if let Some(mounted) = removed {
-        (mounted.destroy)();
+    let Some(removed) = removed else {
+        return;
+    };
+    if let App::Rendered(destroy) = removed.app.replace(App::Unmounted) {
+        destroy();
+        // Yew takes its nodes out on its next tick; the shell fills the element now.
+        element.set_inner_html("");
+    }
+}
+
+/// Tells the shell that this MFE cannot go on: every live mount's `onCrash` is called
+/// with `message`. The panic hook calls it; a panic leaves the wasm instance unusable.
+pub fn report_crash(message: &str) {
+    // Copied out first (into a JS array: less wasm than a Vec): the shell's answer is to
+    // unmount, which changes the list. A panic in the middle of changing it finds it
+    // borrowed; there is no one to tell then.
+    let listeners = js_sys::Array::new();
+    MOUNTED.with(|mounted| {
+        if let Ok(mounted) = mounted.try_borrow() {
+            for on_crash in mounted.iter().filter_map(|m| m.on_crash.as_ref()) {
+                listeners.push(on_crash);
+            }
+        }
+    });
+    let message = JsValue::from_str(message);
+    for listener in listeners.iter() {
+        let _ = listener
+            .unchecked_ref::<js_sys::Function>()
+            .call1(&JsValue::NULL, &message);
     }
 }
 
@@ -112,6 +172,21 @@ pub fn unmount(element: &Element) {
 pub fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.mark(name);
+    }
+}
+
+/// A document title: `"<page> · Copperleaf Market"`, or the shop's name alone.
+pub fn page_title(page: Option<&str>) -> String {
+    match page {
+        Some(page) => format!("{page} · {SHOP_NAME}"),
+        None => SHOP_NAME.to_owned(),
+    }
+}
+
+/// Sets `document.title` (see [`page_title`]). Only the MFE of the main slot does this.
+pub fn set_title(page: Option<&str>) {
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        document.set_title(&page_title(page));
     }
 }
 
@@ -130,10 +205,20 @@ fn install_crash_reporter() {
     yew::set_custom_panic_hook(Box::new(|info| {
         let message = info.to_string();
         web_sys::console::error_1(&JsValue::from_str(&message));
-        CRASH_LISTENERS.with(|listeners| {
-            for listener in listeners.borrow().iter() {
-                let _ = listener.call1(&JsValue::NULL, &JsValue::from_str(&message));
-            }
-        });
+        report_crash(&message);
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_end_with_the_shop_name() {
+        assert_eq!(page_title(None), "Copperleaf Market");
+        assert_eq!(
+            page_title(Some("Coffee & Tea")),
+            "Coffee & Tea · Copperleaf Market"
+        );
+    }
 }

@@ -1,11 +1,10 @@
 //! The loading, empty and error states, drawn on purpose: each says what happened and
 //! offers the next step.
 
-use crate::api::Failure;
 use crate::app::Route;
 use crate::components::product_card::skeleton_card;
 use catalog_api::{ListingQuery, PriceRange};
-use mfe_kit::http::ApiError;
+use mfe_kit::http::{ApiError, Failure};
 use yew::prelude::*;
 
 /// Where every dead end leads: the whole catalog.

@@ -1,7 +1,7 @@
 //! The listing: home (with its hero band), categories, search results and filters.
 
 use crate::api;
-use crate::app::{set_title, use_navigator, Route};
+use crate::app::{use_navigator, Route};
 use crate::components::{
     category_nav::category_nav,
     filters::Filters,
@@ -13,7 +13,8 @@ use crate::components::{
 };
 use catalog_api::{ListingPage as Page, ListingQuery};
 use gloo_timers::callback::Timeout;
-use mfe_kit::http::ApiError;
+use mfe_kit::http::{use_first_answer, ApiError};
+use mfe_kit::set_title;
 use std::cell::Cell;
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;
@@ -146,7 +147,7 @@ pub struct ListingPageProps {
 #[function_component]
 pub fn ListingPage(props: &ListingPageProps) -> Html {
     // On the page's first load the listing is usually here already (the shell asked for it).
-    let (first, skip_first_fetch) = api::use_first_answer(|| api::ready_listing(&props.query));
+    let (first, skip_first_fetch) = use_first_answer(|| api::ready_listing(&props.query));
     let state = use_reducer(|| match first {
         Some(Ok(page)) => Listing {
             shown: Some(Rc::new(Shown {

@@ -1,7 +1,7 @@
 //! The product page, with the quantity picker and the add-to-cart button.
 
-use crate::api::{self, Failure};
-use crate::app::{set_title, Route};
+use crate::api;
+use crate::app::Route;
 use crate::components::{
     product_card::stock_badge,
     states::{error_panel, product_missing},
@@ -9,7 +9,8 @@ use crate::components::{
 use catalog_api::{ListingQuery, ProductDetail};
 use gloo_timers::callback::Timeout;
 use mfe_kit::events::{self, AddToCart, CartChanged};
-use mfe_kit::http::ApiError;
+use mfe_kit::http::{use_first_answer, ApiError, Failure};
+use mfe_kit::set_title;
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -33,7 +34,7 @@ pub struct ProductPageProps {
 #[function_component]
 pub fn ProductPage(props: &ProductPageProps) -> Html {
     // On the page's first load the product is usually here already (the shell asked for it).
-    let (first, skip_first_fetch) = api::use_first_answer(|| api::ready_product(&props.slug));
+    let (first, skip_first_fetch) = use_first_answer(|| api::ready_product(&props.slug));
     let fetch = use_state(|| match first {
         Some(Ok(product)) => Fetch::Loaded(Rc::new(product)),
         Some(Err(error)) => Fetch::Failed(error),
