@@ -2,20 +2,27 @@
 // 1. reads the manifest (inlined into the page by nginx; fetched if not),
 // 2. finds the micro-frontend of each slot in the page: header slots name theirs, and
 //    nginx names the main slot's from the route (`$main_mfe`; none = no such page),
-// 3. starts every download at once — each MFE's JS, wasm and CSS, and the main page's
-//    first data — so no bundle waits for another and a slow header never delays the main,
+// 3. starts the main slot first — its MFE's JS, wasm and CSS and the page's first data —
+//    and the header fragments only once the main slot is mounted or has failed (or after
+//    HEADER_DELAY_MS), so they never take bandwidth or the main thread from the page.
+//    A header fragment of the main slot's own MFE comes with it: same bundle, no cost.
 // 4. mounts each MFE into its slot, or shows that slot's designed fallback when the MFE is
-//    missing, fails to load, or crashes. The rest of the page keeps working.
+//    missing, fails to load, throws, or crashes. The rest of the page keeps working.
+//    Before a slot's content is replaced (a fallback, a new mount), the MFE that had it
+//    gets `unmount(element)`.
 
-const LABELS = { catalog: 'The catalog', cart: 'The cart', account: 'Your account' };
 // A slot still loading after this long shows its fallback (and is mounted if it arrives).
 const PATIENCE_MS = 12000;
+// The longest the header fragments wait for the main slot before they start loading.
+const HEADER_DELAY_MS = 3000;
 
 const path = location.pathname.replace(/\/+$/, '') || '/';
 const main = document.querySelector('[data-slot="main"]');
 const slots = [...document.querySelectorAll('[data-mfe]')].filter((slot) => slot.dataset.mfe);
 const bundles = {};
 const crashed = {};
+// The module that last mounted into each slot: it is told when the slot is taken back.
+const owners = new Map();
 
 function readManifest() {
   try {
@@ -77,36 +84,56 @@ function load(name, entry) {
   return bundles[name];
 }
 
+// Takes `slot` back from the MFE that mounted into it, if any. A module without `unmount`,
+// or one that throws (a crashed instance may), does not stop the shell.
+function unmount(slot) {
+  const owner = owners.get(slot);
+  if (!owner) return;
+  owners.delete(slot);
+  try {
+    owner.unmount?.(slot);
+  } catch (error) {
+    console.error('a micro-frontend could not be unmounted', error);
+  }
+}
+
 function fallback(slot, name) {
+  unmount(slot);
   const template = document.getElementById(
     slot === main ? (name ? 'fallback-main' : 'fallback-not-found') : `fallback-${name}`,
   );
   slot.replaceChildren(template ? template.content.cloneNode(true) : '');
   const label = slot.querySelector('[data-part="label"]');
-  if (label) label.textContent = LABELS[name] || 'This part of the shop';
+  if (label) label.textContent = slot.dataset.label || 'This part of the shop';
   const retry = slot.querySelector('[data-part="retry"]');
   if (retry) retry.href = location.href;
   slot.dataset.state = 'fallback';
 }
 
+// Called by the MFE's panic hook (once per mounted slot): its wasm instance is unusable,
+// so every slot it fills gets its fallback.
 function crash(name) {
+  if (crashed[name]) return;
   crashed[name] = true;
   for (const slot of slots) if (slot.dataset.mfe === name) fallback(slot, name);
 }
 
+// Loads and mounts the MFE of `slot`; settles once the slot shows it or its fallback.
 function fill(slot, manifest) {
   const name = slot.dataset.mfe;
   const entry = manifest.mfes[name];
-  if (!entry) return fallback(slot, name);
+  if (!entry) return Promise.resolve(fallback(slot, name));
   const props = {
-    fragment: slot.dataset.fragment,
+    fragment: slot === main ? 'page' : slot.dataset.fragment || 'page',
     prefetch: slot === main ? prefetch(entry) : {},
     onCrash: () => crash(name),
   };
   const patience = setTimeout(() => slot.dataset.state || fallback(slot, name), PATIENCE_MS);
-  load(name, entry)
+  return load(name, entry)
     .then((module) => {
       if (crashed[name]) return fallback(slot, name);
+      unmount(slot);
+      owners.set(slot, module);
       module.mount(slot, props);
       slot.dataset.state = 'mounted';
       performance.mark(`mfe:${name}:mounted`);
@@ -123,6 +150,15 @@ if (!main.dataset.mfe) {
   fallback(main);
 }
 readManifest().then((manifest) => {
-  // The main slot first: its downloads matter most.
-  for (const slot of slots.sort((a, b) => (b === main) - (a === main))) fill(slot, manifest);
+  const mainName = main.dataset.mfe;
+  const mainSettled = mainName ? fill(main, manifest) : Promise.resolve();
+  const headersMayLoad = Promise.race([
+    mainSettled,
+    new Promise((resolve) => setTimeout(resolve, HEADER_DELAY_MS)),
+  ]);
+  for (const slot of slots) {
+    if (slot === main) continue;
+    if (slot.dataset.mfe === mainName) fill(slot, manifest);
+    else headersMayLoad.then(() => fill(slot, manifest));
+  }
 });
