@@ -167,7 +167,7 @@ pub fn Filters(props: &FiltersProps) -> Html {
                     { price_field(PriceField::Min, "catalog-min-price", "min_price", "Min €", &min_text) }
                     { price_field(PriceField::Max, "catalog-max-price", "max_price", "Max €", &max_text) }
                 </div>
-                <button type="submit" class="btn secondary apply">{ "Apply" }</button>
+                <button type="submit" class="button secondary apply">{ "Apply" }</button>
             </fieldset>
             <fieldset class="availability">
                 <legend>{ "Availability" }</legend>

@@ -50,7 +50,7 @@ pub fn SearchBox(props: &SearchBoxProps) -> Html {
                 enterkeyhint="search"
                 value={props.query.q.clone().unwrap_or_default()}
             />
-            <button type="submit" class="btn primary">{ "Search" }</button>
+            <button type="submit" class="button primary">{ "Search" }</button>
         </form>
     }
 }

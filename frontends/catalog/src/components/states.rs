@@ -72,7 +72,7 @@ pub fn empty_state(query: &ListingQuery, category_name: Option<&str>, prices: &P
             </span>
             <h2>{ "No products match" }</h2>
             <p>{ no_match_line(query, category_name, prices) }{ " " }{ hint }</p>
-            <a class="btn primary" href={all_products_href()}>{ "Clear all filters" }</a>
+            <a class="button primary" href={all_products_href()}>{ "Clear all filters" }</a>
         </div>
     }
 }
@@ -83,7 +83,7 @@ pub fn beyond_last_page(page: u32, first_page_href: String) -> Html {
         <div class="beyond-last-page state-panel">
             <h2>{ format!("There is no page {page}") }</h2>
             <p>{ "These results have fewer pages than that." }</p>
-            <a class="btn primary" href={first_page_href}>{ "Go to page 1" }</a>
+            <a class="button primary" href={first_page_href}>{ "Go to page 1" }</a>
         </div>
     }
 }
@@ -99,7 +99,7 @@ pub fn error_panel(error: &ApiError, on_retry: &Callback<()>) -> Html {
                     <span class="state-icon" aria-hidden="true">{ "!" }</span>
                     <h2>{ "The catalog is unavailable" }</h2>
                     <p>{ "Please try again in a moment." }</p>
-                    <button type="button" class="retry btn primary" onclick={move |_| on_retry.emit(())}>
+                    <button type="button" class="retry button primary" onclick={move |_| on_retry.emit(())}>
                         { "Try again" }
                     </button>
                 </div>
@@ -118,7 +118,7 @@ pub fn rejected(message: &str, heading: &'static str) -> Html {
             <span class="state-icon" aria-hidden="true">{ "?" }</span>
             <@{heading}>{ "We can't show that list" }</@>
             <p class="error-message">{ sentence(message) }</p>
-            <a class="btn primary" href={all_products_href()}>{ "Show all products" }</a>
+            <a class="button primary" href={all_products_href()}>{ "Show all products" }</a>
         </div>
     }
 }
@@ -146,7 +146,7 @@ pub fn product_missing() -> Html {
             <span class="state-icon" aria-hidden="true">{ "?" }</span>
             <h1>{ "We couldn't find that product" }</h1>
             <p>{ "It may have been renamed or is no longer sold. Everything we have is in the catalog." }</p>
-            <a class="btn primary" href={all_products_href()}>{ "Browse all products" }</a>
+            <a class="button primary" href={all_products_href()}>{ "Browse all products" }</a>
         </div>
     }
 }

@@ -372,7 +372,7 @@ fn hero() -> Html {
                 <p class="hero-line">
                     { "Coffee, cookware, books and more — chosen to last, and priced fairly." }
                 </p>
-                <a class="btn primary hero-cta" href={all}>{ "Shop all products" }</a>
+                <a class="button primary hero-cta" href={all}>{ "Shop all products" }</a>
             </div>
             <div class="hero-art" aria-hidden="true">
                 <span class="hero-disc one"></span>

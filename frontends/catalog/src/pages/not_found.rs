@@ -11,7 +11,7 @@ pub fn not_found() -> Html {
             <p class="big-code" aria-hidden="true">{ "404" }</p>
             <h1>{ "Page not found" }</h1>
             <p>{ "The page you were looking for isn't here. It may have moved, or the address may be mistyped." }</p>
-            <a class="btn primary" href={all}>{ "Browse all products" }</a>
+            <a class="button primary" href={all}>{ "Browse all products" }</a>
         </div>
     }
 }

@@ -253,7 +253,7 @@ fn AddToCartForm(props: &AddToCartProps) -> Html {
                     }) }
                 </select>
             </div>
-            <button type="submit" class="add-to-cart btn primary" disabled={sold_out}>
+            <button type="submit" class="add-to-cart button primary" disabled={sold_out}>
                 { if sold_out { "Out of stock" } else { "Add to cart" } }
             </button>
             <p class={classes!("add-to-cart-status", status_class)} role="status">
