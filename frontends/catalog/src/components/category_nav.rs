@@ -22,8 +22,11 @@ pub fn category_nav(query: &ListingQuery, categories: Option<&[CategoryFacet]>) 
         return html! {
             <nav class="categories" aria-label="Categories" aria-busy="true">
                 <p class="sidebar-heading" aria-hidden="true">{ "Categories" }</p>
-                <ul>
-                    { for (0..8).map(|_| html! {
+                // As many rows as "All products" and the shop's eight categories, as tall as
+                // theirs. Keyed, so the real list is new nodes rather than these grey ones
+                // resized: a phone shows them as chips, whose widths only the names give.
+                <ul key="loading">
+                    { for (0..9).map(|_| html! {
                         <li><span class="skeleton-line category-skeleton"></span></li>
                     }) }
                 </ul>

@@ -304,7 +304,8 @@ pub fn ListingPage(props: &ListingPageProps) -> Html {
             shown.page.paging.total_items,
             name_of(&shown.query.category).as_deref(),
         ),
-        (None, None) => "Loading products…".to_owned(),
+        // Short, so the toolbar keeps its shape on a phone (see the stylesheet).
+        (None, None) => "Loading…".to_owned(),
         (_, Some(_)) => String::new(),
     };
 
