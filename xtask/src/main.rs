@@ -204,15 +204,22 @@ fn test() -> Result<()> {
             .env("STOREFRONT_REQUIRE_POSTGRES", "1"))?;
     }
 
+    let chromedriver = tools
+        .chromedriver
+        .as_ref()
+        .context("chromedriver is not installed")?;
+    step("mfe-kit's tests in headless Chromium (wasm-bindgen-test)");
+    // The runner reads the browser's options from webdriver.json in the current directory.
+    run(cargo()
+        .current_dir(mfe::source_dir("kit"))
+        .args(["test", "--target", "wasm32-unknown-unknown", "-p", "mfe-kit"])
+        .env("CHROMEDRIVER", chromedriver))?;
+
     for name in mfe::names()? {
         mfe::build(&name, &tools)?;
     }
     stack::build_servers(stack::Profile::Debug)?;
     step("browser tests (headless Chromium through nginx)");
-    let chromedriver = tools
-        .chromedriver
-        .as_ref()
-        .context("chromedriver is not installed")?;
     run(cargo()
         .args(["test", "-p", "e2e"])
         .env("STOREFRONT_CHROMEDRIVER", chromedriver)
