@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use test_support::catalog::{CatalogService, UPSTREAM_TIMEOUT};
+use test_support::http::client;
 use test_support::TestDatabase;
 
 /// A BFF in this process, calling catalog-service at `service_url`; its address.
@@ -17,22 +18,8 @@ fn spawn_bff(service_url: &str) -> String {
     test_support::catalog::spawn_bff(service_url).address
 }
 
-/// A client that gives up long after the BFF's own deadline: if this times out, the BFF hung.
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
-}
-
 async fn get(address: &str, path: &str) -> (StatusCode, Value) {
-    let response = client()
-        .get(format!("{address}{path}"))
-        .send()
-        .await
-        .expect("no answer");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
+    test_support::http::get(&format!("{address}{path}")).await
 }
 
 async fn listing(bff: &str, query: &str) -> ListingPage {

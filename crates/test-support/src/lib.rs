@@ -2,7 +2,8 @@
 //!
 //! - [`TestDatabase`]: a fresh database per test, SQLite or PostgreSQL, removed afterwards;
 //! - [`on_both_databases!`]: one test body, run once on each;
-//! - [`RunningServer`]: a server started in this process on a free port;
+//! - [`RunningServer`]: a server started in this process on a free port, and [`http`] to
+//!   speak to it;
 //! - one module per slice ([`catalog`]) with that slice's servers started for tests, so
 //!   the service's, the BFF's and any other tests set them up the same way.
 //!
@@ -15,6 +16,7 @@
 #![allow(clippy::expect_used)]
 
 pub mod catalog;
+pub mod http;
 
 use sea_orm::{ConnectionTrait, Database};
 use std::path::PathBuf;

@@ -11,11 +11,7 @@ use test_support::catalog::CatalogService;
 use test_support::TestDatabase;
 
 async fn get(service: &CatalogService, path: &str) -> (StatusCode, Value) {
-    let response = reqwest::get(format!("{}{path}", service.address))
-        .await
-        .expect("request failed");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
+    test_support::http::get(&format!("{}{path}", service.address)).await
 }
 
 async fn list(service: &CatalogService, query: &str) -> ProductList {
