@@ -27,7 +27,7 @@ pub struct Shop {
     // Stopped in this order when dropped: the gateways, chromedriver, then the servers.
     gateways: Mutex<Vec<Child>>,
     chromedriver: Child,
-    servers: Mutex<Servers>,
+    servers: Servers,
     work: PathBuf,
     nginx: PathBuf,
     chromedriver_url: String,
@@ -64,7 +64,7 @@ impl Shop {
             runtime,
             gateways: Mutex::new(vec![]),
             chromedriver,
-            servers: Mutex::new(servers),
+            servers,
             work,
             nginx,
             chromedriver_url,
@@ -75,12 +75,8 @@ impl Shop {
     }
 
     /// `host:port` of each slice's BFF, by slice name.
-    pub fn bffs(&self) -> Result<BTreeMap<String, String>> {
-        Ok(self
-            .servers
-            .lock()
-            .map_err(|_| anyhow::anyhow!("server list poisoned"))?
-            .bffs())
+    pub fn bffs(&self) -> BTreeMap<String, String> {
+        self.servers.bffs()
     }
 
     /// Runs a test body on the shop's runtime.
@@ -114,10 +110,7 @@ impl Shop {
         let gateway = Gateway {
             port: 0,
             site_root: site.root().to_owned(),
-            bffs: match bffs {
-                Some(bffs) => bffs,
-                None => self.bffs()?,
-            },
+            bffs: bffs.unwrap_or_else(|| self.bffs()),
             runtime_dir: dir.join("nginx"),
             log_dir: dir.join("log"),
         };
@@ -155,9 +148,7 @@ impl Drop for Shop {
         }
         self.runtime.block_on(close_all_browsers());
         self.chromedriver.stop(Duration::from_secs(5));
-        if let Ok(mut servers) = self.servers.lock() {
-            servers.children.clear();
-        }
+        self.servers.children.clear();
         let _ = std::fs::remove_dir_all(&self.work);
     }
 }

@@ -447,7 +447,7 @@ async fn a_crashing_or_failing_mfe_is_replaced_by_its_fallback(shop: &Shop) -> R
 async fn an_unavailable_catalog_api_shows_the_error_state_with_retry(shop: &Shop) -> Result<()> {
     // A BFF address where nothing listens (a port that was just free).
     let dead_port = xtask::process::free_port()?;
-    let mut bffs = shop.bffs()?;
+    let mut bffs = shop.bffs();
     bffs.insert("catalog".into(), format!("127.0.0.1:{dead_port}"));
     let (no_bff, _) = shop.gateway("no-bff", |_| Ok(()), Some(bffs))?;
     let answer = reqwest::get(format!("{no_bff}/api/catalog/products")).await?;

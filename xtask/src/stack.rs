@@ -57,11 +57,6 @@ impl Servers {
             .collect()
     }
 
-    /// The child process called `name` (e.g. `catalog-service`), to stop or inspect it.
-    pub fn child_mut(&mut self, name: &str) -> Option<&mut Child> {
-        self.children.iter_mut().find(|child| child.name() == name)
-    }
-
     fn url(&self, slice: &Slice) -> Result<String> {
         let name = slice.package(Tier::Service);
         let port = self
