@@ -212,7 +212,13 @@ fn test() -> Result<()> {
     // The runner reads the browser's options from webdriver.json in the current directory.
     run(cargo()
         .current_dir(mfe::source_dir("kit"))
-        .args(["test", "--target", "wasm32-unknown-unknown", "-p", "mfe-kit"])
+        .args([
+            "test",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "mfe-kit",
+        ])
         .env("CHROMEDRIVER", chromedriver))?;
 
     for name in mfe::names()? {
