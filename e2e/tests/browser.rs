@@ -407,11 +407,14 @@ async fn a_missing_catalog_bundle_shows_the_fallback_while_the_header_renders(
 
 async fn a_crashing_or_failing_mfe_is_replaced_by_its_fallback(shop: &Shop) -> Result<()> {
     // Stand-ins for a cart that panics after mounting (it reports through onCrash, as
-    // mfe-kit's panic hook does) and an account MFE whose mount throws.
+    // mfe-kit's panic hook does; it notes the fragment it was asked for and whether it was
+    // unmounted) and an account MFE whose mount throws.
     let (faulty, _) = shop.gateway(
         "faulty-mfes",
         |site| {
-            write(site, "mfe/cart/v1/cart.js", "export default async function init() {}\nexport function mount(el, props) { el.textContent = 'Cart (3)'; setTimeout(() => props.onCrash('simulated panic'), 300); }\n")?;
+            write(site, "mfe/cart/v1/cart.js", "export default async function init() {}\n\
+                export function mount(el, props) { window.__cart = { fragment: props.fragment, unmounted: false }; el.textContent = 'Cart (3)'; setTimeout(() => props.onCrash('simulated panic'), 300); }\n\
+                export function unmount(el) { window.__cart.unmounted = true; }\n")?;
             write(site, "mfe/account/v1/account.js", "export default async function init() {}\nexport function mount() { throw new Error('simulated failure'); }\n")?;
             let mut manifest = site.manifest()?;
             for name in ["cart", "account"] {
@@ -441,6 +444,32 @@ async fn a_crashing_or_failing_mfe_is_replaced_by_its_fallback(shop: &Shop) -> R
         .wait_for("[data-slot=account-menu] .slot-fallback")
         .await?;
     browser.wait_for("li.product-card:not(.skeleton)").await?;
+
+    // The shell told the cart which fragment to draw, took the slot back before showing
+    // the fallback, and loaded the header bundles only once the main slot was mounted.
+    let seen = browser
+        .client()
+        .execute(
+            "const cart = performance.getEntriesByType('resource').find(r => r.name.endsWith('/mfe/cart/v1/cart.js'));\n\
+             const mounted = performance.getEntriesByName('mfe:catalog:mounted')[0];\n\
+             return { cart: window.__cart, cartRequested: cart ? cart.startTime : null, mainMounted: mounted ? mounted.startTime : null };",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        seen["cart"] == serde_json::json!({ "fragment": "badge", "unmounted": true }),
+        "the cart stand-in saw {seen}"
+    );
+    let requested = seen["cartRequested"]
+        .as_f64()
+        .context("the cart bundle was not loaded")?;
+    let mounted = seen["mainMounted"]
+        .as_f64()
+        .context("no mfe:catalog:mounted mark")?;
+    ensure!(
+        requested >= mounted,
+        "the header bundle ({requested} ms) was requested before the main slot mounted ({mounted} ms)"
+    );
     browser.close().await
 }
 
@@ -633,15 +662,18 @@ async fn the_gateway_serves_pages_assets_and_apis_with_the_right_headers(
         );
     }
 
-    // The request id nginx makes is the one the BFF answers with (and logs, and passes on).
+    // nginx gives every request its own id (a client's is not trusted) and the BFF answers
+    // with the id it received (and logs it, and passes it on). Were nginx not to set it,
+    // the BFF would answer the client's.
     let api = client
         .get(format!("{}/api/catalog/products", shop.url))
+        .header("x-request-id", "chosen-by-the-client")
         .send()
         .await?;
+    let id = header(&api, "x-request-id");
     ensure!(
-        header(&api, "x-request-id").len() == 32,
-        "request id {:?}",
-        header(&api, "x-request-id")
+        id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "request id {id:?}"
     );
     Ok(())
 }

@@ -289,9 +289,14 @@ mod tests {
         sleeper.arg("30");
         let mut child = Child::spawn("sleeper", sleeper, &log).unwrap();
         let pid = child.pid() as i32;
+        let registered = |id: u64| ON_INTERRUPT.lock().unwrap().iter().any(|(i, _)| *i == id);
+        let id = child._registration.0;
         assert!(is_alive(pid));
+        assert!(registered(id), "an interrupt would stop it");
         child.stop(Duration::from_secs(5));
-        assert!(child.exited().is_some() || !is_alive(pid));
+        assert!(!is_alive(pid));
+        drop(child);
+        assert!(!registered(id), "nothing left to stop once it is gone");
         let _ = std::fs::remove_file(log);
     }
 }
