@@ -157,18 +157,20 @@ impl Upstream {
                 return Err(self.unavailable(format!("{what}: {error}")));
             }
         };
-        let passes_through = answer.status == StatusCode::SERVICE_UNAVAILABLE
-            && serde_json::from_slice::<ErrorBody>(&answer.body).is_ok();
-        if answer.status.is_server_error() && !passes_through {
+        if answer.status.is_success() {
+            permit.success();
+            return Ok(answer);
+        }
+        let body = serde_json::from_slice::<ErrorBody>(&answer.body).ok();
+        let degraded = answer.status == StatusCode::SERVICE_UNAVAILABLE && body.is_some();
+        if answer.status.is_server_error() && !degraded {
             permit.failure();
             return Err(self.unavailable(format!("{what} answered {}", answer.status)));
         }
-        // It answered, as a working service does: success or the caller's fault.
+        // It answered, as a working service does: it is the caller's fault, or one of the
+        // service's own dependencies is down.
         permit.success();
-        if answer.status.is_success() {
-            return Ok(answer);
-        }
-        let body = serde_json::from_slice::<ErrorBody>(&answer.body).unwrap_or_else(|_| {
+        let body = body.unwrap_or_else(|| {
             ErrorBody::new(
                 "upstream_error",
                 answer
