@@ -424,8 +424,7 @@ impl<'a> Scanner<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workspace;
-    use serde::Deserialize;
+    use crate::site::Descriptor;
 
     fn unscoped_texts(css: &str) -> Vec<String> {
         unscoped(css, "catalog")
@@ -521,29 +520,17 @@ mod tests {
         assert!(selectors("@scope (.catalog) { a {} }").is_err());
     }
 
-    #[derive(Deserialize)]
-    struct Descriptor {
-        #[serde(default)]
-        css: Vec<String>,
-    }
-
-    /// Every MFE (a `frontends/<name>/mfe.json`): each stylesheet it lists styles only
+    /// Every MFE (one per built slice): each stylesheet its `mfe.json` lists styles only
     /// inside `.<name>`.
     #[test]
     fn every_mfe_stylesheet_stays_inside_its_root_class() {
-        let frontends = workspace::root().join("frontends");
         let mut problems = Vec::new();
         let mut checked = 0;
-        for entry in std::fs::read_dir(&frontends).unwrap() {
-            let dir = entry.unwrap().path();
-            let Ok(json) = std::fs::read_to_string(dir.join("mfe.json")) else {
-                continue;
-            };
-            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-            let descriptor: Descriptor = serde_json::from_str(&json).unwrap();
-            for file in descriptor.css {
-                let css = std::fs::read_to_string(dir.join(&file))
-                    .unwrap_or_else(|e| panic!("frontends/{name}/{file}: {e}"));
+        for name in crate::mfe::names().unwrap() {
+            for file in Descriptor::read(&name).unwrap().css {
+                let path = crate::mfe::source_dir(&name).join(&file);
+                let css = std::fs::read_to_string(&path)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 match unscoped(&css, &name) {
                     Ok(selectors) => problems.extend(selectors.into_iter().map(|selector| {
                         format!("frontends/{name}/{file} {selector} is not inside .{name}")
@@ -553,7 +540,7 @@ mod tests {
                 checked += 1;
             }
         }
-        assert!(checked > 0, "no MFE stylesheet found under {frontends:?}");
+        assert!(checked > 0, "no MFE stylesheet found");
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }
