@@ -3,6 +3,7 @@
 
 use catalog_api as ui;
 use catalog_service_api as service;
+use platform::money::format_price;
 
 /// The currency of every catalog price, and so of the amounts shoppers type into the
 /// price filter.
@@ -92,39 +93,9 @@ pub fn stock_badge(stock: i32) -> ui::StockBadge {
     ui::StockBadge { level, label }
 }
 
-/// `€1,234.50`, `$9.00`, `£12.00`; other currencies as `12.00 CHF`.
-pub fn format_price(minor: i64, currency: &str) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let minor = minor.unsigned_abs();
-    let whole = (minor / 100).to_string();
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    let amount = format!("{grouped}.{:02}", minor % 100);
-    match currency {
-        "EUR" => format!("{sign}€{amount}"),
-        "USD" => format!("{sign}${amount}"),
-        "GBP" => format!("{sign}£{amount}"),
-        other => format!("{sign}{amount} {other}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prices_are_grouped_and_have_two_decimals() {
-        assert_eq!(format_price(450, "EUR"), "€4.50");
-        assert_eq!(format_price(34_900, "EUR"), "€349.00");
-        assert_eq!(format_price(123_456_789, "USD"), "$1,234,567.89");
-        assert_eq!(format_price(5, "CHF"), "0.05 CHF");
-        assert_eq!(format_price(-1250, "GBP"), "-£12.50");
-    }
 
     #[test]
     fn stock_badges_follow_the_count() {

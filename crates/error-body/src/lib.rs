@@ -21,6 +21,18 @@ pub struct ErrorDetail {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every input at fault, when a form has more than one (a 422 from a checkout names
+    /// each invalid field, so the form can show each message next to its input). `field`
+    /// is then the first of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// One invalid input of a form and what is wrong with it, for the shopper.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
 }
 
 impl ErrorBody {
@@ -30,6 +42,7 @@ impl ErrorBody {
                 code: code.into(),
                 message: message.into(),
                 field: None,
+                fields: Vec::new(),
             },
         }
     }
@@ -42,6 +55,19 @@ impl ErrorBody {
     ) -> Self {
         let mut body = Self::new(code, message);
         body.error.field = Some(field.into());
+        body
+    }
+
+    /// A 422-style answer naming every invalid input of a form.
+    pub fn for_fields(code: impl Into<String>, fields: Vec<FieldError>) -> Self {
+        let message = match fields.as_slice() {
+            [] => "Some of the information given is not valid.".to_owned(),
+            [only] => only.message.clone(),
+            _ => format!("Please correct the {} fields marked.", fields.len()),
+        };
+        let mut body = Self::new(code, message);
+        body.error.field = fields.first().map(|f| f.field.clone());
+        body.error.fields = fields;
         body
     }
 }
@@ -57,6 +83,30 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({"error": {"code": "invalid_parameter", "message": "page must be 1 or more", "field": "page"}})
+        );
+    }
+
+    #[test]
+    fn every_invalid_field_is_named() {
+        let body = ErrorBody::for_fields(
+            "unprocessable",
+            vec![
+                FieldError {
+                    field: "card_number".into(),
+                    message: "Check the card number".into(),
+                },
+                FieldError {
+                    field: "cvc".into(),
+                    message: "Enter the 3 or 4 digits".into(),
+                },
+            ],
+        );
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(json["error"]["field"], "card_number");
+        assert_eq!(json["error"]["fields"][1]["field"], "cvc");
+        assert_eq!(
+            json["error"]["message"],
+            "Please correct the 2 fields marked."
         );
     }
 

@@ -46,6 +46,10 @@ pub enum Error {
         field: Option<String>,
         message: String,
     },
+    /// Several inputs of a form cannot be accepted (422 `unprocessable`), each named with
+    /// its own message.
+    #[error("{} fields are invalid", .0.len())]
+    InvalidFields(Vec<error_body::FieldError>),
     /// Too many requests from this client; try again later (429 `too_many_requests`).
     #[error("{0}")]
     TooManyRequests(String),
@@ -86,7 +90,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::PayloadTooLarge(_) => "payload_too_large",
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
-            Error::Unprocessable { .. } => "unprocessable",
+            Error::Unprocessable { .. } | Error::InvalidFields(_) => "unprocessable",
             Error::TooManyRequests(_) => "too_many_requests",
             Error::Unavailable { code, .. } => code,
             Error::Upstream { body, .. } => &body.error.code,
@@ -102,8 +106,10 @@ impl Error {
                     code: self.code().to_owned(),
                     message: message.clone(),
                     field: field.clone(),
+                    fields: Vec::new(),
                 },
             },
+            Error::InvalidFields(fields) => ErrorBody::for_fields(self.code(), fields.clone()),
             Error::Upstream { body, .. } => body.clone(),
             Error::Internal(_) => ErrorBody::new(self.code(), INTERNAL_MESSAGE),
             _ => ErrorBody::new(self.code(), self.to_string()),
@@ -125,7 +131,9 @@ impl ResponseError for Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Error::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Unprocessable { .. } | Error::InvalidFields(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::Upstream { status, .. } => *status,

@@ -11,6 +11,7 @@ pub mod csrf;
 #[cfg(feature = "database")]
 pub mod database;
 pub mod error;
+pub mod money;
 pub mod request_id;
 pub mod server;
 pub mod telemetry;

@@ -349,6 +349,7 @@ mod tests {
                 code: code.into(),
                 message: message.into(),
                 field: None,
+                fields: Vec::new(),
             }),
         }
     }

@@ -202,6 +202,7 @@ async fn an_error_answer_is_read_into_api_error() {
                 code: "conflict".into(),
                 message: "That line changed meanwhile.".into(),
                 field: Some("quantity".into()),
+                fields: Vec::new(),
             }),
         }
     );

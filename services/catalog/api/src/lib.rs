@@ -1,6 +1,10 @@
 //! What catalog-service answers, in the service's own terms: prices in integer minor units
 //! with their currency, stock as a count. Clients shape this for their screens.
 
+mod stock;
+
+pub use stock::*;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -307,6 +311,27 @@ pub mod paths {
 
     pub fn product_image(slug: &str) -> String {
         format!("/products/{}/image", segment(slug))
+    }
+
+    /// `GET`: the current offer for each of `ids` that exists.
+    pub fn offers(ids: &[i64]) -> String {
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        format!("/offers?ids={}", ids.join(","))
+    }
+
+    /// `PUT` a [`crate::ReservationRequest`] (reserve), `GET` (look).
+    pub fn reservation(id: &str) -> String {
+        format!("/reservations/{}", segment(id))
+    }
+
+    /// `POST`, empty body: the reserved units are sold.
+    pub fn commit_reservation(id: &str) -> String {
+        format!("/reservations/{}/commit", segment(id))
+    }
+
+    /// `POST`, empty body: the reserved units go back to stock.
+    pub fn release_reservation(id: &str) -> String {
+        format!("/reservations/{}/release", segment(id))
     }
 
     fn with_query(path: &str, query: &str) -> String {
