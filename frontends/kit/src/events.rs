@@ -9,6 +9,7 @@
 //! |-----------------------|---------|-------------------------------------------|---------|
 //! | `catalog:add-to-cart` | catalog | `{ "productId": 12, "quantity": 2 }`      | the shopper asked to put this product in the cart |
 //! | `cart:changed`        | cart    | `{ "itemCount": 3 }`                      | the cart's contents changed (also the answer to an add-to-cart) |
+//! | `cart:add-failed`     | cart    | `{ "productId": 12, "message": "Only 2 left" }` | an add-to-cart was refused; `message` is for the shopper |
 
 use gloo_events::EventListener;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -40,6 +41,19 @@ pub struct CartChanged {
 
 impl ShopEvent for CartChanged {
     const NAME: &'static str = "cart:changed";
+}
+
+/// An add-to-cart could not be done (sold out, too many, cart unavailable). Sent by the
+/// cart instead of `cart:changed`; the page that asked shows `message`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddToCartFailed {
+    pub product_id: i64,
+    pub message: String,
+}
+
+impl ShopEvent for AddToCartFailed {
+    const NAME: &'static str = "cart:add-failed";
 }
 
 /// Sends `event` to every MFE on the page.
