@@ -10,6 +10,13 @@
 //! | `catalog:add-to-cart` | catalog | `{ "productId": 12, "quantity": 2 }`      | the shopper asked to put this product in the cart |
 //! | `cart:changed`        | cart    | `{ "itemCount": 3 }`                      | the cart's contents changed (also the answer to an add-to-cart) |
 //! | `cart:add-failed`     | cart    | `{ "productId": 12, "message": "Only 2 left" }` | an add-to-cart was refused; `message` is for the shopper |
+//! | `<owner>:ready`       | owner   | `{}`                                      | `owner`'s listeners are in place (see [`announce_ready`]) |
+//!
+//! Header fragments load after the main slot, so a page may want to talk to an MFE that is
+//! not listening yet. The owner calls [`announce_ready`] once its listeners are set up; a
+//! sender wraps its `dispatch` in [`when_ready`], which runs at once if the owner is ready
+//! and otherwise waits for `<owner>:ready`. Readiness is kept on `<html>` as
+//! `data-ready-<owner>`, the one piece of state every MFE on the page can see.
 
 use gloo_events::EventListener;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -54,6 +61,61 @@ pub struct AddToCartFailed {
 
 impl ShopEvent for AddToCartFailed {
     const NAME: &'static str = "cart:add-failed";
+}
+
+fn ready_attribute(owner: &str) -> String {
+    format!("data-ready-{owner}")
+}
+
+/// Says that `owner`'s listeners are in place: marks `<html>` and sends `<owner>:ready`.
+pub fn announce_ready(owner: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if let Some(root) = window.document().and_then(|d| d.document_element()) {
+        let _ = root.set_attribute(&ready_attribute(owner), "");
+    }
+    if let Ok(event) = web_sys::CustomEvent::new(&format!("{owner}:ready")) {
+        let _ = window.dispatch_event(&event);
+    }
+}
+
+/// Takes back [`announce_ready`] (the owner was unmounted).
+pub fn withdraw_ready(owner: &str) {
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element());
+    if let Some(root) = root {
+        let _ = root.remove_attribute(&ready_attribute(owner));
+    }
+}
+
+/// Whether `owner` has announced that it listens.
+pub fn is_ready(owner: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .is_some_and(|root| root.has_attribute(&ready_attribute(owner)))
+}
+
+/// Runs `then` as soon as `owner` listens: now if it already does, else on `<owner>:ready`.
+/// Dropping the returned listener (if any) gives up waiting.
+pub fn when_ready(owner: &str, then: impl FnOnce() + 'static) -> Option<EventListener> {
+    if is_ready(owner) {
+        then();
+        return None;
+    }
+    let window = web_sys::window()?;
+    let mut then = Some(then);
+    Some(EventListener::new(
+        &window,
+        format!("{owner}:ready"),
+        move |_| {
+            if let Some(then) = then.take() {
+                then();
+            }
+        },
+    ))
 }
 
 /// Sends `event` to every MFE on the page.

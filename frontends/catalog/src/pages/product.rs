@@ -8,15 +8,17 @@ use crate::components::{
 };
 use catalog_api::{ListingQuery, ProductDetail};
 use gloo_timers::callback::Timeout;
-use mfe_kit::events::{self, AddToCart, CartChanged};
+use mfe_kit::events::{self, AddToCart, AddToCartFailed, CartChanged};
 use mfe_kit::http::{use_first_answer, ApiError, Failure};
 use mfe_kit::set_title;
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-/// How long to wait for the cart to confirm an add-to-cart before saying it did not.
-const CART_ANSWER_MS: u32 = 3_000;
+/// How long to wait for the cart to confirm an add-to-cart before saying it did not. The
+/// cart's badge loads after this page (up to a few seconds on a slow line), and the add
+/// waits for it to listen, so this covers its loading too.
+const CART_ANSWER_MS: u32 = 8_000;
 
 #[derive(Clone, PartialEq)]
 enum Fetch {
@@ -136,22 +138,26 @@ fn product_view(product: &ProductDetail) -> Html {
     }
 }
 
-/// Where an add-to-cart stands. The cart answers with `cart:changed`; silence means no
-/// cart is listening, and the shopper is told so instead of being left guessing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where an add-to-cart stands. The cart answers with `cart:changed` or `cart:add-failed`;
+/// silence means no cart is listening, and the shopper is told so instead of being left
+/// guessing.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Adding {
     Idle,
     Waiting,
     Added,
+    /// The cart refused, saying why (sold out, too many, unavailable).
+    Refused(Rc<str>),
     NoAnswer,
 }
 
 impl Adding {
-    fn message(self) -> &'static str {
+    fn message(&self) -> &str {
         match self {
             Adding::Idle => "",
             Adding::Waiting => "Adding to your cart…",
             Adding::Added => "Added to your cart.",
+            Adding::Refused(message) => message,
             Adding::NoAnswer => {
                 "The cart isn't available right now, so nothing was added. Please try again later."
             }
@@ -162,6 +168,7 @@ impl Adding {
 enum AddingEvent {
     Sent,
     CartChanged,
+    Refused(Rc<str>),
     TimedOut,
 }
 
@@ -169,12 +176,13 @@ impl Reducible for Adding {
     type Action = AddingEvent;
 
     fn reduce(self: Rc<Self>, event: AddingEvent) -> Rc<Self> {
-        let next = match (*self, event) {
+        let next = match (&*self, event) {
             (_, AddingEvent::Sent) => Adding::Waiting,
             (Adding::Waiting, AddingEvent::CartChanged) => Adding::Added,
+            (Adding::Waiting, AddingEvent::Refused(message)) => Adding::Refused(message),
             (Adding::Waiting, AddingEvent::TimedOut) => Adding::NoAnswer,
             // A cart change we did not ask for, or a late answer: nothing to say.
-            (state, _) => state,
+            (state, _) => state.clone(),
         };
         if next == *self {
             self
@@ -196,15 +204,27 @@ fn AddToCartForm(props: &AddToCartProps) -> Html {
     let adding = use_reducer(|| Adding::Idle);
     // The pending "no answer" timer; dropping it cancels it.
     let timeout = use_mut_ref(|| None::<Timeout>);
+    // Waiting for the cart to listen; dropping it gives up.
+    let waiting_for_cart = use_mut_ref(|| None::<gloo_events::EventListener>);
 
     {
         let (dispatcher, timeout) = (adding.dispatcher(), timeout.clone());
-        use_effect_with((), move |_| {
-            let listener = events::listen::<CartChanged>(move |_| {
-                timeout.borrow_mut().take();
-                dispatcher.dispatch(AddingEvent::CartChanged);
+        let product_id = props.product_id;
+        use_effect_with(product_id, move |_| {
+            let changed = {
+                let (dispatcher, timeout) = (dispatcher.clone(), timeout.clone());
+                events::listen::<CartChanged>(move |_| {
+                    timeout.borrow_mut().take();
+                    dispatcher.dispatch(AddingEvent::CartChanged);
+                })
+            };
+            let refused = events::listen::<AddToCartFailed>(move |failed| {
+                if failed.product_id == product_id {
+                    timeout.borrow_mut().take();
+                    dispatcher.dispatch(AddingEvent::Refused(failed.message.into()));
+                }
             });
-            move || drop(listener)
+            move || drop((changed, refused))
         });
     }
 
@@ -218,14 +238,18 @@ fn AddToCartForm(props: &AddToCartProps) -> Html {
                 return;
             }
             dispatcher.dispatch(AddingEvent::Sent);
-            let on_timeout = dispatcher.clone();
+            let (on_timeout, give_up) = (dispatcher.clone(), waiting_for_cart.clone());
             *timeout.borrow_mut() = Some(Timeout::new(CART_ANSWER_MS, move || {
+                // A cart that turns up later must not add what the shopper was told was not.
+                give_up.borrow_mut().take();
                 on_timeout.dispatch(AddingEvent::TimedOut);
             }));
-            events::dispatch(&AddToCart {
+            let add = AddToCart {
                 product_id,
                 quantity: *quantity,
-            });
+            };
+            *waiting_for_cart.borrow_mut() =
+                events::when_ready("cart", move || events::dispatch(&add));
         })
     };
     let onchange = {
@@ -239,7 +263,7 @@ fn AddToCartForm(props: &AddToCartProps) -> Html {
     };
     let status_class = match *adding {
         Adding::Added => Some("is-ok"),
-        Adding::NoAnswer => Some("is-problem"),
+        Adding::NoAnswer | Adding::Refused(_) => Some("is-problem"),
         _ => None,
     };
 
@@ -289,9 +313,19 @@ mod tests {
     use super::*;
 
     fn after(events: impl IntoIterator<Item = AddingEvent>) -> Adding {
-        *events
+        (*events
             .into_iter()
-            .fold(Rc::new(Adding::Idle), |state, event| state.reduce(event))
+            .fold(Rc::new(Adding::Idle), |state, event| state.reduce(event)))
+        .clone()
+    }
+
+    #[test]
+    fn a_refusal_from_the_cart_is_shown_as_it_says() {
+        let state = after([
+            AddingEvent::Sent,
+            AddingEvent::Refused("Only 2 left".into()),
+        ]);
+        assert_eq!(state.message(), "Only 2 left");
     }
 
     #[test]
