@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 pub const MAX_RESERVATION_LINES: usize = 100;
 /// Most ids one `GET /offers` may ask about.
 pub const MAX_OFFER_IDS: usize = 100;
+/// Most units of one product one reservation may hold.
+pub const MAX_RESERVATION_QUANTITY: i32 = 999;
 /// Longest reservation id accepted.
 pub const MAX_RESERVATION_ID_LEN: usize = 64;
 /// Shortest and longest TTL a reservation may ask for.
@@ -116,6 +118,11 @@ pub struct Shortage {
 
 /// The error code of a reservation that cannot be had because stock is short.
 pub const OUT_OF_STOCK: &str = "out_of_stock";
+/// The error code (409) of a commit that came too late: the reservation expired and its
+/// units went back to stock.
+pub const RESERVATION_EXPIRED: &str = "reservation_expired";
+/// The error code (409) of a commit of a reservation that was released.
+pub const RESERVATION_RELEASED: &str = "reservation_released";
 
 /// Whether `id` is acceptable as a reservation id: 1 to 64 of `[A-Za-z0-9_-]`.
 pub fn is_valid_reservation_id(id: &str) -> bool {
