@@ -3,3 +3,5 @@
 pub mod category;
 pub mod product;
 pub mod product_image;
+pub mod reservation;
+pub mod reservation_line;
