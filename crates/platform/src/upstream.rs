@@ -135,7 +135,18 @@ impl Upstream {
         )
     }
 
+    /// A 2xx answer, or [`Error::Upstream`] passing a client error (or a degraded 503) on.
     async fn execute(&self, call: &Call<'_>) -> Result<Answer, Error> {
+        let answer = self.execute_answered(call).await?;
+        if answer.status.is_success() {
+            return Ok(answer);
+        }
+        Err(pass_through(&answer))
+    }
+
+    /// The answer of a service that worked: a 2xx, a 4xx or a degraded 503, read whole.
+    /// No answer, a timeout or any other 5xx is [`Error::Unavailable`].
+    async fn execute_answered(&self, call: &Call<'_>) -> Result<Answer, Error> {
         let what = format!("{} {}", call.method, call.path_and_query);
         let Some(permit) = self.breaker.permit() else {
             return Err(self.unavailable(format!("circuit open, skipped {what}")));
@@ -157,32 +168,18 @@ impl Upstream {
                 return Err(self.unavailable(format!("{what}: {error}")));
             }
         };
-        if answer.status.is_success() {
-            permit.success();
-            return Ok(answer);
+        if answer.status.is_server_error() {
+            let degraded = answer.status == StatusCode::SERVICE_UNAVAILABLE
+                && serde_json::from_slice::<ErrorBody>(&answer.body).is_ok();
+            if !degraded {
+                permit.failure();
+                return Err(self.unavailable(format!("{what} answered {}", answer.status)));
+            }
         }
-        let body = serde_json::from_slice::<ErrorBody>(&answer.body).ok();
-        let degraded = answer.status == StatusCode::SERVICE_UNAVAILABLE && body.is_some();
-        if answer.status.is_server_error() && !degraded {
-            permit.failure();
-            return Err(self.unavailable(format!("{what} answered {}", answer.status)));
-        }
-        // It answered, as a working service does: it is the caller's fault, or one of the
-        // service's own dependencies is down.
+        // It answered, as a working service does: with what was asked, or it is the
+        // caller's fault, or one of the service's own dependencies is down.
         permit.success();
-        let body = body.unwrap_or_else(|| {
-            ErrorBody::new(
-                "upstream_error",
-                answer
-                    .status
-                    .canonical_reason()
-                    .unwrap_or("The request was not accepted."),
-            )
-        });
-        // actix and reqwest use different versions of the `http` crate.
-        let status = actix_web::http::StatusCode::from_u16(answer.status.as_u16())
-            .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY);
-        Err(Error::Upstream { status, body })
+        Ok(answer)
     }
 
     /// One attempt: sends the request and reads the whole answer within the deadline.
@@ -224,6 +221,53 @@ impl Upstream {
     }
 }
 
+/// An answer that is not a 2xx, passed on with the same status and body.
+fn pass_through(answer: &Answer) -> Error {
+    Rejection {
+        status: actix_status(answer.status),
+        body: answer.body.to_vec(),
+    }
+    .into_error()
+}
+
+/// actix and reqwest use different versions of the `http` crate.
+fn actix_status(status: StatusCode) -> actix_web::http::StatusCode {
+    actix_web::http::StatusCode::from_u16(status.as_u16())
+        .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY)
+}
+
+/// A client-error answer (4xx) kept whole, for contracts whose error bodies say more than
+/// the shared error body (a 409 that lists every line that is short). See
+/// [`Call::send_or_rejection`].
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    pub status: actix_web::http::StatusCode,
+    pub body: Vec<u8>,
+}
+
+impl Rejection {
+    /// The body as `T`, when it is one.
+    pub fn json<T: DeserializeOwned>(&self) -> Option<T> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The shared error body in it, passed on as [`Error::Upstream`] would be.
+    pub fn into_error(self) -> Error {
+        let body = self.json::<ErrorBody>().unwrap_or_else(|| {
+            ErrorBody::new(
+                "upstream_error",
+                self.status
+                    .canonical_reason()
+                    .unwrap_or("The request was not accepted."),
+            )
+        });
+        Error::Upstream {
+            status: self.status,
+            body,
+        }
+    }
+}
+
 /// One call to an upstream, being built. See [`Upstream::call`].
 #[must_use = "a call does nothing until it is sent"]
 pub struct Call<'a> {
@@ -254,6 +298,26 @@ impl Call<'_> {
     pub async fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
         let answer = self.upstream.execute(&self).await?;
         serde_json::from_slice(&answer.body).map_err(|error| self.contract_bug(&error))
+    }
+
+    /// Sends it like [`Call::send`], but hands a 4xx answer back whole, as
+    /// `Ok(Err(rejection))`, for a caller that needs more of it than the shared error body.
+    pub async fn send_or_rejection<T: DeserializeOwned>(
+        self,
+    ) -> Result<Result<T, Rejection>, Error> {
+        let answer = self.upstream.execute_answered(&self).await?;
+        if answer.status.is_client_error() {
+            return Ok(Err(Rejection {
+                status: actix_status(answer.status),
+                body: answer.body.to_vec(),
+            }));
+        }
+        if !answer.status.is_success() {
+            return Err(pass_through(&answer));
+        }
+        serde_json::from_slice(&answer.body)
+            .map(Ok)
+            .map_err(|error| self.contract_bug(&error))
     }
 
     /// Sends it and expects no body worth reading (e.g. a 204).

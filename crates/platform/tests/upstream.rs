@@ -227,6 +227,40 @@ async fn a_client_error_passes_through_with_its_status_and_body() {
 }
 
 #[tokio::test]
+async fn a_client_error_can_be_read_whole_with_what_the_contract_adds() {
+    const BODY: &str = r#"{"error":{"code":"out_of_stock","message":"Only 2 left"},"shortages":[{"product_id":7}]}"#;
+    let stub = Stub::start(|n| match n {
+        0 => Reply::Status(409, BODY, Duration::ZERO),
+        _ => ok(r#"{"id":"r1"}"#),
+    })
+    .await;
+    let upstream = upstream(&stub.address, 800);
+    let rejected = upstream
+        .call(HttpMethod::PUT, "/reservations/r1")
+        .send_or_rejection::<Value>()
+        .await
+        .expect("a 409 is an answer, not an outage")
+        .expect_err("a 409 is a rejection");
+    assert_eq!(rejected.status.as_u16(), 409);
+    let whole: Value = rejected.json().unwrap();
+    assert_eq!(whole["shortages"][0]["product_id"], 7);
+    match rejected.into_error() {
+        Error::Upstream { status, body } => {
+            assert_eq!(status.as_u16(), 409);
+            assert_eq!(body.error.code, "out_of_stock");
+        }
+        other => panic!("expected the shared error body, got {other:?}"),
+    }
+    let accepted = upstream
+        .call(HttpMethod::PUT, "/reservations/r1")
+        .send_or_rejection::<Value>()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(accepted["id"], "r1");
+}
+
+#[tokio::test]
 async fn an_unreadable_success_is_a_contract_bug_not_an_outage() {
     let stub = Stub::start(|_| ok(r#"{"unexpected":true}"#)).await;
     let upstream = upstream(&stub.address, 800);
