@@ -97,7 +97,39 @@ impl TempPostgres {
 
     /// A URL for the `postgres` database as the superuser `postgres`.
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+        self.database_url("postgres")
+    }
+
+    /// A URL for database `name` on this server.
+    pub fn database_url(&self, name: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Creates an empty database `name` (with `createdb` from `bin`) and returns its URL.
+    pub fn create_database(&self, bin: &Path, name: &str) -> Result<String> {
+        run(Command::new(bin.join("createdb"))
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-p"])
+            .arg(self.port.to_string())
+            .arg(name))?;
+        Ok(self.database_url(name))
+    }
+
+    /// Runs one SQL statement in database `name` (with `psql` from `bin`).
+    pub fn execute(&self, bin: &Path, name: &str, sql: &str) -> Result<()> {
+        run(Command::new(bin.join("psql"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-p",
+            ])
+            .arg(self.port.to_string())
+            .args(["-d", name, "-c", sql])
+            .stdout(std::process::Stdio::null()))
     }
 }
 

@@ -107,6 +107,18 @@ pub fn build_servers(profile: Profile) -> Result<()> {
 /// Builds everything and starts the shop on `port`, keeping its site, databases, logs and
 /// nginx files under `state` (`var/` for `cargo xtask up`).
 pub fn start(tools: &Tools, profile: Profile, port: u16, state: &Path) -> Result<Stack> {
+    start_on(tools, profile, port, state, &BTreeMap::new())
+}
+
+/// [`start`], with the database URL of some slices given (by slice name); the others use
+/// `STOREFRONT_<SLICE>_DATABASE_URL` or SQLite under `state`.
+pub fn start_on(
+    tools: &Tools,
+    profile: Profile,
+    port: u16,
+    state: &Path,
+    databases: &BTreeMap<String, String>,
+) -> Result<Stack> {
     if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
         bail!("port {port} is in use; choose another with --port N");
     }
@@ -117,7 +129,7 @@ pub fn start(tools: &Tools, profile: Profile, port: u16, state: &Path) -> Result
         publish(&site, slice.name, tools)?;
     }
     step("starting the services, the BFFs and nginx");
-    let servers = start_servers(profile, state)?;
+    let servers = start_servers_on(profile, state, databases)?;
     let gateway = Gateway {
         port,
         site_root: site.root().to_owned(),
@@ -137,6 +149,15 @@ pub fn start(tools: &Tools, profile: Profile, port: u16, state: &Path) -> Result
 /// after the services it calls), each on a port of its own choosing, and waits until each
 /// is ready. Databases, logs and port files go under `state`. The binaries must be built.
 pub fn start_servers(profile: Profile, state: &Path) -> Result<Servers> {
+    start_servers_on(profile, state, &BTreeMap::new())
+}
+
+/// [`start_servers`] with the database URL of some slices given, by slice name.
+pub fn start_servers_on(
+    profile: Profile,
+    state: &Path,
+    databases: &BTreeMap<String, String>,
+) -> Result<Servers> {
     let mut servers = Servers {
         children: vec![],
         ports: BTreeMap::new(),
@@ -144,7 +165,13 @@ pub fn start_servers(profile: Profile, state: &Path) -> Result<Servers> {
     for slice in slices::built() {
         let mut env = vec![
             (slice.env(Tier::Service, "PORT"), "0".to_owned()),
-            ("DATABASE_URL".to_owned(), database_url(slice, state)),
+            (
+                "DATABASE_URL".to_owned(),
+                databases
+                    .get(slice.name)
+                    .cloned()
+                    .unwrap_or_else(|| database_url(slice, state)),
+            ),
         ];
         for called in slice.called() {
             env.push((
@@ -171,7 +198,41 @@ fn start_server(
     state: &Path,
 ) -> Result<()> {
     let name = slice.package(tier);
-    let binary = workspace::binary(profile.dir(), &name);
+    let (child, port) = spawn_server(&name, env, profile, state, &slice.ready_path(tier))?;
+    servers.children.push(child);
+    servers.ports.insert(name, port);
+    Ok(())
+}
+
+/// One more BFF of `slice`, calling its service at `service_url`, with its port file and
+/// log under `state`; waits only until it answers `/healthz` (its service may be down on
+/// purpose: the browser tests point one at a stopped service).
+pub fn start_lone_bff(
+    slice: &Slice,
+    service_url: &str,
+    profile: Profile,
+    state: &Path,
+) -> Result<(Child, u16)> {
+    let env = vec![
+        (slice.env(Tier::Bff, "PORT"), "0".to_owned()),
+        (
+            slice.service_url_env(Tier::Bff, slice),
+            service_url.to_owned(),
+        ),
+    ];
+    let health = format!("/api/{}/healthz", slice.name);
+    spawn_server(&slice.package(Tier::Bff), env, profile, state, &health)
+}
+
+/// Starts binary `name` on a port of its choosing and waits until `ready_path` answers 200.
+fn spawn_server(
+    name: &str,
+    env: Vec<(String, String)>,
+    profile: Profile,
+    state: &Path,
+    ready_path: &str,
+) -> Result<(Child, u16)> {
+    let binary = workspace::binary(profile.dir(), name);
     if !binary.is_file() {
         bail!("{} is not built (cargo build -p {name})", binary.display());
     }
@@ -184,18 +245,11 @@ fn start_server(
         .env("STOREFRONT_PORT_FILE", &port_file)
         .envs(env);
     let log = state.join("log").join(format!("{name}.log"));
-    let mut child = Child::spawn(&name, command, &log)?;
+    let mut child = Child::spawn(name, command, &log)?;
     // The first start of a service migrates and seeds its database.
     let port = wait_for_port_file(&mut child, &port_file, Duration::from_secs(60))?;
-    wait_until_ready(
-        &mut child,
-        port,
-        &slice.ready_path(tier),
-        Duration::from_secs(60),
-    )?;
-    servers.children.push(child);
-    servers.ports.insert(name, port);
-    Ok(())
+    wait_until_ready(&mut child, port, ready_path, Duration::from_secs(60))?;
+    Ok((child, port))
 }
 
 /// `STOREFRONT_<SLICE>_DATABASE_URL`, or a SQLite file under `state/data/`.

@@ -18,7 +18,7 @@ pub enum Purpose {
     Run,
     /// `cargo xtask test`: also Chromium, chromedriver and PostgreSQL.
     Test,
-    /// `cargo xtask bench`: also Chromium, chromedriver and wrk.
+    /// `cargo xtask bench`: also Chromium, chromedriver, PostgreSQL and wrk.
     Bench,
 }
 
@@ -52,7 +52,7 @@ pub fn ensure(purpose: Purpose) -> Result<Tools> {
     if matches!(purpose, Purpose::Test | Purpose::Bench) && which("chromedriver").is_none() {
         packages.extend(["chromium", "chromium-driver"]);
     }
-    if purpose == Purpose::Test && postgres_bin().is_none() {
+    if matches!(purpose, Purpose::Test | Purpose::Bench) && postgres_bin().is_none() {
         packages.push("postgresql");
     }
     if purpose == Purpose::Bench && which("wrk").is_none() {
