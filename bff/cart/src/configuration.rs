@@ -1,0 +1,31 @@
+use platform::config::{bind_host, var_or, ConfigError};
+use std::time::Duration;
+
+/// How cart-bff runs; every field can be set from the environment.
+#[derive(Debug, Clone)]
+pub struct Configuration {
+    /// `CART_BFF__HOST` (default `127.0.0.1`)
+    pub host: String,
+    /// `CART_BFF__PORT` (default 8202; 0 picks a free port)
+    pub port: u16,
+    /// `CART_BFF__CART_SERVICE_URL` (default `http://127.0.0.1:8102`)
+    pub cart_service_url: String,
+    /// `CART_BFF__UPSTREAM_TIMEOUT_MS` (default 5000): the most one answer may wait for
+    /// cart-service before the shopper gets a "cart unavailable" answer. Longer than the
+    /// catalog's: a checkout takes several catalog round trips inside cart-service.
+    pub upstream_timeout: Duration,
+}
+
+impl Configuration {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            host: bind_host("CART_BFF")?,
+            port: var_or("CART_BFF__PORT", 8202)?,
+            cart_service_url: var_or(
+                "CART_BFF__CART_SERVICE_URL",
+                "http://127.0.0.1:8102".to_owned(),
+            )?,
+            upstream_timeout: Duration::from_millis(var_or("CART_BFF__UPSTREAM_TIMEOUT_MS", 5000)?),
+        })
+    }
+}

@@ -1,0 +1,38 @@
+use super::{private, unless_unknown};
+use crate::{cart_cookie, presenter, startup::State};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use cart_service_api::{paths, Cart};
+use platform::upstream::HttpMethod;
+use platform::Result;
+
+/// `GET /api/cart` — the cart page; an empty one when the shopper has no cart.
+pub async fn view(request: HttpRequest, state: web::Data<State>) -> Result<HttpResponse> {
+    let Some(cart) = cart_cookie::read(&request) else {
+        return Ok(private(StatusCode::OK, &presenter::empty_cart_view()));
+    };
+    let found = state
+        .cart
+        .get_json::<Cart>(&paths::cart(cart.as_str()))
+        .await;
+    Ok(cart_page(unless_unknown(found)?))
+}
+
+/// `DELETE /api/cart` — empties the cart; emptying no cart is done already.
+pub async fn clear(request: HttpRequest, state: web::Data<State>) -> Result<HttpResponse> {
+    let Some(cart) = cart_cookie::read(&request) else {
+        return Ok(private(StatusCode::OK, &presenter::empty_cart_view()));
+    };
+    let emptied = state
+        .cart
+        .call(HttpMethod::DELETE, &paths::cart(cart.as_str()))
+        .send::<Cart>()
+        .await;
+    Ok(cart_page(unless_unknown(emptied)?))
+}
+
+/// The cart page for a cart, or the empty one.
+pub(super) fn cart_page(cart: Option<Cart>) -> HttpResponse {
+    let view = cart.map_or_else(presenter::empty_cart_view, presenter::cart_view);
+    private(StatusCode::OK, &view)
+}

@@ -1,0 +1,23 @@
+use super::{private, unless_unknown};
+use crate::{cart_cookie, presenter, startup::State};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use cart_service_api::{paths, CartSummary};
+use platform::Result;
+
+/// `GET /api/cart/mini` — the header's badge. Every page shows it, so it is cheap: no
+/// cookie asks nothing, and a cart is read from its summary, which cart-service answers
+/// without the catalog.
+pub async fn mini_cart(request: HttpRequest, state: web::Data<State>) -> Result<HttpResponse> {
+    let Some(cart) = cart_cookie::read(&request) else {
+        return Ok(private(StatusCode::OK, &presenter::empty_mini_cart()));
+    };
+    let summary = state
+        .cart
+        .get_json::<CartSummary>(&paths::summary(cart.as_str()))
+        .await;
+    let mini = unless_unknown(summary)?
+        .as_ref()
+        .map_or_else(presenter::empty_mini_cart, presenter::mini_cart);
+    Ok(private(StatusCode::OK, &mini))
+}
