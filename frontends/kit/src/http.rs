@@ -131,7 +131,22 @@ where
     B: Serialize + ?Sized,
     T: DeserializeOwned,
 {
-    read(send("POST", url, Some(encode(body)?)).await?).await
+    read(send("POST", url, Some(encode(body)?), &[]).await?).await
+}
+
+/// POSTs `body` as JSON to `url` with `headers` besides the usual ones (e.g. an
+/// `Idempotency-Key`), and reads the JSON answer. They cannot replace `X-CSRF` or
+/// `Content-Type`.
+pub async fn post_json_with_headers<B, T>(
+    url: &str,
+    body: &B,
+    headers: &[(&str, &str)],
+) -> Result<T, ApiError>
+where
+    B: Serialize + ?Sized,
+    T: DeserializeOwned,
+{
+    read(send("POST", url, Some(encode(body)?), headers).await?).await
 }
 
 /// PUTs `body` as JSON to `url` and reads the JSON answer.
@@ -140,7 +155,7 @@ where
     B: Serialize + ?Sized,
     T: DeserializeOwned,
 {
-    read(send("PUT", url, Some(encode(body)?)).await?).await
+    read(send("PUT", url, Some(encode(body)?), &[]).await?).await
 }
 
 /// PATCHes `url` with `body` as JSON and reads the JSON answer.
@@ -149,12 +164,12 @@ where
     B: Serialize + ?Sized,
     T: DeserializeOwned,
 {
-    read(send("PATCH", url, Some(encode(body)?)).await?).await
+    read(send("PATCH", url, Some(encode(body)?), &[]).await?).await
 }
 
 /// DELETEs `url` and reads the JSON answer; `T = ()` for an answer without a body.
 pub async fn delete<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
-    read(send("DELETE", url, None).await?).await
+    read(send("DELETE", url, None, &[]).await?).await
 }
 
 /// The answer to `url` if it is already here — the shell requested it early and it arrived
@@ -206,9 +221,16 @@ async fn send(
     method: &str,
     url: &str,
     json_body: Option<JsValue>,
+    extra_headers: &[(&str, &str)],
 ) -> Result<web_sys::Response, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Network)?;
     let headers = js_sys::Object::new();
+    // Never in place of (or beside) the two this function owns.
+    for (name, value) in extra_headers.iter().filter(|(name, _)| {
+        !name.eq_ignore_ascii_case("X-CSRF") && !name.eq_ignore_ascii_case("Content-Type")
+    }) {
+        let _ = js_sys::Reflect::set(&headers, &(*name).into(), &(*value).into());
+    }
     let _ = js_sys::Reflect::set(&headers, &"X-CSRF".into(), &"1".into());
     let init = web_sys::RequestInit::new();
     init.set_method(method);

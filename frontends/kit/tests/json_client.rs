@@ -28,6 +28,7 @@ fn stub_fetch() {
             credentials: new Request(url, init).credentials,
             csrf: headers.get('X-CSRF'),
             contentType: headers.get('Content-Type'),
+            idempotencyKey: headers.get('Idempotency-Key'),
             body: init.body === undefined ? null : init.body,
           };
           const answer = window.answers[url];
@@ -64,6 +65,7 @@ struct Sent {
     credentials: String,
     csrf: Option<String>,
     content_type: Option<String>,
+    idempotency_key: Option<String>,
     body: Option<String>,
 }
 
@@ -127,6 +129,33 @@ async fn a_post_sends_json_with_the_csrf_header() {
         sent.body.as_deref(),
         Some(r#"{"productId":12,"quantity":3}"#)
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_post_with_headers_sends_them_but_keeps_the_csrf_and_json_headers() {
+    let url = "/api/test/orders";
+    answer(url, 201, Some(r#"{"productId":7,"quantity":1}"#));
+
+    let _: Line = http::post_json_with_headers(
+        url,
+        &Line {
+            product_id: 7,
+            quantity: 1,
+        },
+        &[
+            ("Idempotency-Key", "3f2a9c1e"),
+            ("x-csrf", "0"),
+            ("content-type", "text/plain"),
+        ],
+    )
+    .await
+    .unwrap();
+
+    let sent = sent(url);
+    assert_eq!(sent.method, "POST");
+    assert_eq!(sent.idempotency_key.as_deref(), Some("3f2a9c1e"));
+    assert_eq!(sent.csrf.as_deref(), Some("1"));
+    assert_eq!(sent.content_type.as_deref(), Some("application/json"));
 }
 
 #[wasm_bindgen_test]
