@@ -1,0 +1,63 @@
+//! The cart BFF, as typed calls. Components never build URLs: `cart_api` spells them, and
+//! `mfe_kit::http` picks up a request the shell may already have started.
+
+use cart_api::{
+    AddToCart, Added, CartView, CheckoutForm, MiniCart, OrderView, SetQuantity, CART_PATH,
+    CHECKOUT_PATH, IDEMPOTENCY_KEY, ITEMS_PATH, MINI_CART_PATH,
+};
+use mfe_kit::http::{
+    delete, get_json, post_json, post_json_with_headers, put_json, take_ready, ApiError,
+};
+
+/// What the header's badge shows.
+pub async fn mini_cart() -> Result<MiniCart, ApiError> {
+    get_json(MINI_CART_PATH).await
+}
+
+/// Puts `quantity` more of a product in the cart.
+pub async fn add(product_id: i64, quantity: u32) -> Result<Added, ApiError> {
+    post_json(
+        ITEMS_PATH,
+        &AddToCart {
+            product_id,
+            quantity,
+        },
+    )
+    .await
+}
+
+/// The cart page.
+pub async fn cart() -> Result<CartView, ApiError> {
+    get_json(CART_PATH).await
+}
+
+/// The cart if it is already here (the shell asked for it while the page loaded).
+pub fn ready_cart() -> Option<Result<CartView, ApiError>> {
+    take_ready(CART_PATH)
+}
+
+/// Changes a line's quantity; answers the whole cart, totals included.
+pub async fn set_quantity(product_id: i64, quantity: u32) -> Result<CartView, ApiError> {
+    put_json(&cart_api::item_url(product_id), &SetQuantity { quantity }).await
+}
+
+/// Takes a line out of the cart; answers the whole cart.
+pub async fn remove(product_id: i64) -> Result<CartView, ApiError> {
+    delete(&cart_api::item_url(product_id)).await
+}
+
+/// Places the order. The same `idempotency_key` for the same attempt places one order,
+/// however often the request is sent.
+pub async fn checkout(form: &CheckoutForm, idempotency_key: &str) -> Result<OrderView, ApiError> {
+    post_json_with_headers(CHECKOUT_PATH, form, &[(IDEMPOTENCY_KEY, idempotency_key)]).await
+}
+
+/// One of the shopper's orders.
+pub async fn order(order_id: &str) -> Result<OrderView, ApiError> {
+    get_json(&cart_api::order_url(order_id)).await
+}
+
+/// The order if it is already here (see [`ready_cart`]).
+pub fn ready_order(order_id: &str) -> Option<Result<OrderView, ApiError>> {
+    take_ready(&cart_api::order_url(order_id))
+}

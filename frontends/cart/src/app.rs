@@ -1,0 +1,260 @@
+//! The cart's pages and its tiny router (the catalog's approach, see its `app.rs`): links
+//! stay real `<a href>`, a plain click on a link to another cart page becomes
+//! `history.pushState`, and `popstate` brings back/forward. Links to other slices' pages
+//! load normally.
+
+use crate::pages::{
+    cart::CartPage, checkout::CheckoutPage, confirmation::ConfirmationPage, not_found::not_found,
+};
+use cart_api::{CART_PAGE, CHECKOUT_PAGE};
+use gloo_events::EventListener;
+use mfe_kit::set_title;
+use wasm_bindgen::{JsCast, JsValue};
+use yew::prelude::*;
+
+/// Where an order's confirmation lives, before its id.
+const CONFIRMATION_PREFIX: &str = "/checkout/confirmation/";
+
+/// A screen of the cart, as the URL names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `/cart`.
+    Cart,
+    /// `/checkout`.
+    Checkout,
+    /// `/checkout/confirmation/<id>`; the id stays as the URL spells it (it goes back into
+    /// the BFF's URL unchanged).
+    Confirmation { order_id: String },
+    /// Anything else nginx sends to the cart (`/cart/x`, `/checkout/confirmation/`).
+    NotFound,
+}
+
+impl Route {
+    /// Reads `location.pathname`.
+    pub fn from_path(path: &str) -> Route {
+        let path = match path.strip_suffix('/') {
+            Some(rest) if !rest.is_empty() => rest,
+            _ => path,
+        };
+        if path == CART_PAGE {
+            return Route::Cart;
+        }
+        if path == CHECKOUT_PAGE {
+            return Route::Checkout;
+        }
+        match path.strip_prefix(CONFIRMATION_PREFIX) {
+            Some(id) if !id.is_empty() && !id.contains('/') => Route::Confirmation {
+                order_id: id.to_owned(),
+            },
+            _ => Route::NotFound,
+        }
+    }
+
+    /// The URL of this screen (`None` for no screen).
+    pub fn to_href(&self) -> Option<String> {
+        match self {
+            Route::Cart => Some(CART_PAGE.to_owned()),
+            Route::Checkout => Some(CHECKOUT_PAGE.to_owned()),
+            Route::Confirmation { order_id } => Some(cart_api::confirmation_page(order_id)),
+            Route::NotFound => None,
+        }
+    }
+}
+
+/// The route a clicked link leads to, if the cart draws that page itself.
+fn route_of_link(href: &str) -> Option<Route> {
+    if !href.starts_with('/') || href.starts_with("//") || href.contains(['?', '#']) {
+        return None;
+    }
+    match Route::from_path(href) {
+        Route::NotFound => None,
+        route => Some(route),
+    }
+}
+
+/// Moves the cart to another of its screens without reloading the page. Provided as
+/// context.
+#[derive(Clone, PartialEq)]
+pub struct Navigator(Callback<Route>);
+
+impl Navigator {
+    pub fn push(&self, route: Route) {
+        self.0.emit(route);
+    }
+}
+
+/// The [`Navigator`] in context (a no-op outside the app).
+#[hook]
+pub fn use_navigator() -> Navigator {
+    use_context::<Navigator>().unwrap_or_else(|| Navigator(Callback::noop()))
+}
+
+fn current_route() -> Route {
+    web_sys::window()
+        .and_then(|window| window.location().pathname().ok())
+        .map_or(Route::NotFound, |path| Route::from_path(&path))
+}
+
+/// A new history entry for `route`, scrolled to the top.
+fn push_history(route: &Route) {
+    let (Some(window), Some(href)) = (web_sys::window(), route.to_href()) else {
+        return;
+    };
+    if let Ok(history) = window.history() {
+        let _ = history.push_state_with_url(&JsValue::NULL, "", Some(&href));
+    }
+    window.scroll_to_with_x_and_y(0.0, 0.0);
+}
+
+/// Turns a plain click on a link to a cart page into a client-side navigation.
+fn follow_link(event: &MouseEvent, navigator: &Navigator) {
+    if event.default_prevented()
+        || event.button() != 0
+        || event.ctrl_key()
+        || event.meta_key()
+        || event.shift_key()
+        || event.alt_key()
+    {
+        return;
+    }
+    let anchor = event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .and_then(|element| element.closest("a[href]").ok().flatten());
+    let Some(anchor) = anchor else {
+        return;
+    };
+    if anchor.has_attribute("target") || anchor.has_attribute("download") {
+        return;
+    }
+    if let Some(route) = anchor
+        .get_attribute("href")
+        .as_deref()
+        .and_then(route_of_link)
+    {
+        event.prevent_default();
+        navigator.push(route);
+    }
+}
+
+/// The cart's page: reads the URL and shows the matching screen.
+#[function_component]
+pub fn App() -> Html {
+    let route = use_state(current_route);
+    let root = use_node_ref();
+
+    let navigator = {
+        let (set_route, root) = (route.setter(), root.clone());
+        use_memo((), move |_| {
+            Navigator(Callback::from(move |next: Route| {
+                push_history(&next);
+                set_route.set(next);
+                // A new screen: keyboard and screen-reader users start at its top, as after
+                // a page load.
+                if let Some(root) = root.cast::<web_sys::HtmlElement>() {
+                    let _ = root.focus();
+                }
+            }))
+        })
+        .as_ref()
+        .clone()
+    };
+
+    {
+        let set_route = route.setter();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|window| {
+                EventListener::new(&window, "popstate", move |_| set_route.set(current_route()))
+            });
+            move || drop(listener)
+        });
+    }
+
+    use_effect_with((*route).clone(), |route| {
+        if *route == Route::NotFound {
+            set_title(Some("Page not found"));
+        }
+    });
+
+    let onclick = {
+        let navigator = navigator.clone();
+        Callback::from(move |event: MouseEvent| follow_link(&event, &navigator))
+    };
+
+    html! {
+        <ContextProvider<Navigator> context={navigator}>
+            <div class="cart cart-page" tabindex="-1" ref={root} {onclick}>
+                { switch(&route) }
+            </div>
+        </ContextProvider<Navigator>>
+    }
+}
+
+fn switch(route: &Route) -> Html {
+    match route {
+        Route::Cart => html! { <CartPage /> },
+        Route::Checkout => html! { <CheckoutPage /> },
+        Route::Confirmation { order_id } => html! {
+            <ConfirmationPage key={order_id.clone()} order_id={order_id.clone()} />
+        },
+        Route::NotFound => not_found(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cart_pages_are_read_from_the_path() {
+        assert_eq!(Route::from_path("/cart"), Route::Cart);
+        assert_eq!(Route::from_path("/cart/"), Route::Cart);
+        assert_eq!(Route::from_path("/checkout"), Route::Checkout);
+        assert_eq!(
+            Route::from_path("/checkout/confirmation/7f3a21c0-1"),
+            Route::Confirmation {
+                order_id: "7f3a21c0-1".into()
+            }
+        );
+    }
+
+    #[test]
+    fn other_paths_under_the_cart_are_not_found() {
+        for path in [
+            "/cart/extra",
+            "/checkout/confirmation",
+            "/checkout/confirmation/",
+            "/checkout/confirmation/a/b",
+            "/carts",
+            "/",
+        ] {
+            assert_eq!(Route::from_path(path), Route::NotFound, "{path}");
+        }
+    }
+
+    #[test]
+    fn every_screen_has_its_url_back() {
+        for route in [
+            Route::Cart,
+            Route::Checkout,
+            Route::Confirmation {
+                order_id: "abc".into(),
+            },
+        ] {
+            let href = route.to_href().unwrap_or_default();
+            assert_eq!(Route::from_path(&href), route);
+        }
+        assert_eq!(Route::NotFound.to_href(), None);
+    }
+
+    #[test]
+    fn only_links_to_cart_pages_are_followed_in_place() {
+        assert_eq!(route_of_link("/cart"), Some(Route::Cart));
+        assert_eq!(route_of_link("/checkout"), Some(Route::Checkout));
+        assert_eq!(route_of_link("/"), None);
+        assert_eq!(route_of_link("/products/oak-desk"), None);
+        assert_eq!(route_of_link("//example.com/cart"), None);
+        assert_eq!(route_of_link("#checkout-name"), None);
+        assert_eq!(route_of_link("/cart?x=1"), None);
+    }
+}

@@ -1,0 +1,4 @@
+//! Pieces the cart's pages share.
+
+pub mod states;
+pub mod totals;

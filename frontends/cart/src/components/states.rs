@@ -1,0 +1,104 @@
+//! The loading, empty and error states, drawn on purpose: each says what happened and
+//! offers the next step.
+
+use mfe_kit::http::{ApiError, Failure};
+use yew::prelude::*;
+
+/// A page's data, while it is asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fetch<T> {
+    Loading,
+    Loaded(std::rc::Rc<T>),
+    Failed(ApiError),
+}
+
+impl<T> From<Result<T, ApiError>> for Fetch<T> {
+    fn from(answer: Result<T, ApiError>) -> Self {
+        match answer {
+            Ok(value) => Fetch::Loaded(std::rc::Rc::new(value)),
+            Err(error) => Fetch::Failed(error),
+        }
+    }
+}
+
+/// The cart's icon, for the state panels.
+pub fn cart_icon() -> Html {
+    html! {
+        <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false">
+            <path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" d="M3 4h2l2.4 11h10.2L20 8H6.2M9 20h.01M17 20h.01" />
+        </svg>
+    }
+}
+
+/// Nothing in the cart: say so, and lead back to the shop.
+pub fn empty_cart() -> Html {
+    html! {
+        <div class="empty-state state-panel">
+            <span class="state-icon" aria-hidden="true">{ cart_icon() }</span>
+            <h2>{ "Your cart is empty" }</h2>
+            <p>{ "Whatever you add from the shop waits here until you check out." }</p>
+            <a class="button primary" href="/">{ "Start shopping" }</a>
+        </div>
+    }
+}
+
+/// A failed call: "try again" when the cart is down, the server's explanation when the
+/// request itself was refused. `what` names what could not be shown ("your cart").
+pub fn error_panel(error: &ApiError, what: &str, on_retry: &Callback<()>) -> Html {
+    match Failure::of(error) {
+        Failure::Rejected(message) => html! {
+            <div class="error-state state-panel" role="alert">
+                <span class="state-icon" aria-hidden="true">{ "!" }</span>
+                <h2>{ format!("We can't show {what}") }</h2>
+                <p>{ message }</p>
+                <a class="button primary" href="/">{ "Back to the shop" }</a>
+            </div>
+        },
+        Failure::Unavailable | Failure::Missing => {
+            let on_retry = on_retry.clone();
+            html! {
+                <div class="error-state state-panel" role="alert">
+                    <span class="state-icon" aria-hidden="true">{ "!" }</span>
+                    <h2>{ format!("We couldn't load {what}") }</h2>
+                    <p>{ error.message() }</p>
+                    <button type="button" class="button primary" onclick={move |_| on_retry.emit(())}>
+                        { "Try again" }
+                    </button>
+                </div>
+            }
+        }
+    }
+}
+
+/// Grey lines in the shape of what is loading; `label` is read out meanwhile.
+pub fn skeleton_lines(label: &'static str, lines: usize) -> Html {
+    html! {
+        <div class="skeleton-block">
+            <p class="visually-hidden" role="status">{ label }</p>
+            <div aria-hidden="true">
+                { for (0..lines).map(|_| html! {
+                    <div class="skeleton-row">
+                        <span class="skeleton-thumb"></span>
+                        <span class="skeleton-text">
+                            <span class="skeleton-line wide"></span>
+                            <span class="skeleton-line short"></span>
+                        </span>
+                    </div>
+                }) }
+            </div>
+        </div>
+    }
+}
+
+/// The summary box's shape while it loads.
+pub fn skeleton_summary() -> Html {
+    html! {
+        <div class="summary-box skeleton-summary" aria-hidden="true">
+            <span class="skeleton-line short"></span>
+            <span class="skeleton-line wide"></span>
+            <span class="skeleton-line wide"></span>
+            <span class="skeleton-line"></span>
+            <span class="skeleton-button"></span>
+        </div>
+    }
+}
