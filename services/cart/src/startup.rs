@@ -1,0 +1,63 @@
+use crate::catalog::Catalog;
+use crate::payment::SimulatedPayments;
+use crate::saga::Saga;
+use crate::{configuration::Configuration, database, recovery, routes};
+use actix_web::web;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// What the handlers share.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub catalog: Arc<Catalog>,
+    pub saga: Arc<Saga>,
+}
+
+/// A running cart-service: migrated, recovered, bound, not yet awaited.
+pub struct Application {
+    pub server: platform::server::Server,
+    /// The database it uses (tests read and change it directly).
+    pub db: DatabaseConnection,
+}
+
+impl Application {
+    /// Connects to (and migrates) the database, finishes or undoes the checkouts a
+    /// previous run left unfinished, then binds the listener — so a caller that asked for
+    /// port 0 can read the real one from the server — and starts the background recovery.
+    pub async fn build(configuration: Configuration) -> anyhow::Result<Self> {
+        let db = database::connect_and_prepare(
+            &configuration.database_url,
+            configuration.max_connections,
+        )
+        .await?;
+        let catalog = Arc::new(Catalog::new(
+            &configuration.catalog_service_url,
+            configuration.upstream_timeout,
+        )?);
+        let saga = Arc::new(Saga {
+            db: db.clone(),
+            catalog: catalog.clone(),
+            payments: Arc::new(SimulatedPayments::new(db.clone())),
+            reservation_ttl_seconds: configuration.reservation_ttl_seconds,
+            failpoint: configuration.failpoint,
+        });
+        let recovered = recovery::recover(&saga, None).await;
+        if recovered > 0 {
+            tracing::info!(recovered, "finished checkouts left over by the last run");
+        }
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            catalog,
+            saga: saga.clone(),
+        });
+        let server = platform::server::serve(
+            platform::server::Exposure::Internal,
+            &configuration.host,
+            configuration.port,
+            state,
+            routes::configure,
+        )?;
+        recovery::keep_recovering(saga);
+        Ok(Self { server, db })
+    }
+}
