@@ -41,6 +41,7 @@ pub async fn spawn_service_on(database_url: &str) -> CatalogService {
         port: 0,
         database_url: database_url.to_owned(),
         max_connections: 8,
+        reservation_sweep: Duration::from_secs(5),
     };
     let application = catalog_service::startup::Application::build(configuration)
         .await

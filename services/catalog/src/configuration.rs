@@ -1,4 +1,5 @@
 use platform::config::{bind_host, var_or, ConfigError};
+use std::time::Duration;
 
 /// How catalog-service runs; every field can be set from the environment.
 #[derive(Debug, Clone)]
@@ -11,6 +12,9 @@ pub struct Configuration {
     pub database_url: String,
     /// `CATALOG_SERVICE__MAX_CONNECTIONS` (default 16)
     pub max_connections: u32,
+    /// `CATALOG_SERVICE__RESERVATION_SWEEP_MS` (default 5000, at least 1): how often held
+    /// reservations past their TTL are expired and their units put back in stock.
+    pub reservation_sweep: Duration,
 }
 
 impl Configuration {
@@ -23,6 +27,19 @@ impl Configuration {
                 "sqlite://var/data/catalog.db?mode=rwc".to_owned(),
             )?,
             max_connections: var_or("CATALOG_SERVICE__MAX_CONNECTIONS", 16)?,
+            reservation_sweep: sweep_interval()?,
         })
+    }
+}
+
+fn sweep_interval() -> Result<Duration, ConfigError> {
+    const KEY: &str = "CATALOG_SERVICE__RESERVATION_SWEEP_MS";
+    match var_or(KEY, 5000u64)? {
+        0 => Err(ConfigError {
+            key: KEY.to_owned(),
+            value: "0".to_owned(),
+            reason: "the sweep needs an interval of 1 ms or more".to_owned(),
+        }),
+        ms => Ok(Duration::from_millis(ms)),
     }
 }

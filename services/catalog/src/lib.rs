@@ -6,6 +6,7 @@
 
 pub mod configuration;
 pub mod database;
+pub mod domain;
 pub mod entities;
 pub mod migration;
 pub mod routes;

@@ -1,4 +1,9 @@
-//! Reads of the catalog database, one small function per question the API asks.
+//! The catalog database, one small function per question the API asks or change it
+//! makes.
+
+mod reservations;
+
+pub use reservations::*;
 
 use crate::entities::{category, product, product_image};
 use catalog_service_api::{self as api, ProductQuery, Sort};
