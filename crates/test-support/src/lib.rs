@@ -4,8 +4,8 @@
 //! - [`on_both_databases!`]: one test body, run once on each;
 //! - [`RunningServer`]: a server started in this process on a free port, and [`http`] to
 //!   speak to it;
-//! - one module per slice ([`catalog`]) with that slice's servers started for tests, so
-//!   the service's, the BFF's and any other tests set them up the same way.
+//! - one module per slice ([`catalog`], [`cart`]) with that slice's servers started for
+//!   tests, so the service's, the BFF's and any other tests set them up the same way.
 //!
 //! PostgreSQL tests use the server at `STOREFRONT_TEST_POSTGRES_URL` (`cargo xtask test`
 //! starts a throw-away one) and create a new database per test. Without that variable they
@@ -15,6 +15,7 @@
 // Test support: failing to set up a test is that test failing.
 #![allow(clippy::expect_used)]
 
+pub mod cart;
 pub mod catalog;
 pub mod http;
 
