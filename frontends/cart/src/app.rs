@@ -1,7 +1,8 @@
 //! The cart's pages and its tiny router (the catalog's approach, see its `app.rs`): links
 //! stay real `<a href>`, a plain click on a link to another cart page becomes
 //! `history.pushState`, and `popstate` brings back/forward. Links to other slices' pages
-//! load normally.
+//! load normally. [`navigate`] is a function rather than a context: one page is mounted at
+//! a time, and a context provider costs the bundle a component.
 
 use crate::pages::{
     cart::CartPage, checkout::CheckoutPage, confirmation::ConfirmationPage, not_found::not_found,
@@ -9,6 +10,7 @@ use crate::pages::{
 use cart_api::{CART_PAGE, CHECKOUT_PAGE};
 use gloo_events::EventListener;
 use mfe_kit::set_title;
+use std::cell::RefCell;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
@@ -72,21 +74,28 @@ fn route_of_link(href: &str) -> Option<Route> {
     }
 }
 
-/// Moves the cart to another of its screens without reloading the page. Provided as
-/// context.
-#[derive(Clone, PartialEq)]
-pub struct Navigator(Callback<Route>);
-
-impl Navigator {
-    pub fn push(&self, route: Route) {
-        self.0.emit(route);
-    }
+thread_local! {
+    /// Shows a route in the mounted page (set while the page is mounted).
+    static SHOW: RefCell<Option<Callback<Route>>> = const { RefCell::new(None) };
 }
 
-/// The [`Navigator`] in context (a no-op outside the app).
-#[hook]
-pub fn use_navigator() -> Navigator {
-    use_context::<Navigator>().unwrap_or_else(|| Navigator(Callback::noop()))
+/// Moves the cart's page to another of its screens without reloading: a new history entry,
+/// scrolled to the top. Without a mounted page, the browser loads the URL.
+pub fn navigate(route: Route) {
+    let Some(href) = route.to_href() else {
+        return;
+    };
+    match SHOW.with(|show| show.borrow().clone()) {
+        Some(show) => {
+            push_history(&href);
+            show.emit(route);
+        }
+        None => {
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().assign(&href);
+            }
+        }
+    }
 }
 
 fn current_route() -> Route {
@@ -95,19 +104,19 @@ fn current_route() -> Route {
         .map_or(Route::NotFound, |path| Route::from_path(&path))
 }
 
-/// A new history entry for `route`, scrolled to the top.
-fn push_history(route: &Route) {
-    let (Some(window), Some(href)) = (web_sys::window(), route.to_href()) else {
+/// A new history entry for `href`, scrolled to the top.
+fn push_history(href: &str) {
+    let Some(window) = web_sys::window() else {
         return;
     };
     if let Ok(history) = window.history() {
-        let _ = history.push_state_with_url(&JsValue::NULL, "", Some(&href));
+        let _ = history.push_state_with_url(&JsValue::NULL, "", Some(href));
     }
     window.scroll_to_with_x_and_y(0.0, 0.0);
 }
 
 /// Turns a plain click on a link to a cart page into a client-side navigation.
-fn follow_link(event: &MouseEvent, navigator: &Navigator) {
+fn follow_link(event: &MouseEvent) {
     if event.default_prevented()
         || event.button() != 0
         || event.ctrl_key()
@@ -133,7 +142,7 @@ fn follow_link(event: &MouseEvent, navigator: &Navigator) {
         .and_then(route_of_link)
     {
         event.prevent_default();
-        navigator.push(route);
+        navigate(route);
     }
 }
 
@@ -143,30 +152,27 @@ pub fn App() -> Html {
     let route = use_state(current_route);
     let root = use_node_ref();
 
-    let navigator = {
-        let (set_route, root) = (route.setter(), root.clone());
-        use_memo((), move |_| {
-            Navigator(Callback::from(move |next: Route| {
-                push_history(&next);
-                set_route.set(next);
-                // A new screen: keyboard and screen-reader users start at its top, as after
-                // a page load.
-                if let Some(root) = root.cast::<web_sys::HtmlElement>() {
-                    let _ = root.focus();
-                }
-            }))
-        })
-        .as_ref()
-        .clone()
-    };
-
     {
-        let set_route = route.setter();
+        let (set_route, root) = (route.setter(), root.clone());
         use_effect_with((), move |_| {
+            let show = set_route.clone();
+            SHOW.with(|slot| {
+                *slot.borrow_mut() = Some(Callback::from(move |next: Route| {
+                    show.set(next);
+                    // A new screen: keyboard and screen-reader users start at its top, as
+                    // after a page load.
+                    if let Some(root) = root.cast::<web_sys::HtmlElement>() {
+                        let _ = root.focus();
+                    }
+                }))
+            });
             let listener = web_sys::window().map(|window| {
                 EventListener::new(&window, "popstate", move |_| set_route.set(current_route()))
             });
-            move || drop(listener)
+            move || {
+                SHOW.with(|slot| slot.borrow_mut().take());
+                drop(listener);
+            }
         });
     }
 
@@ -176,17 +182,10 @@ pub fn App() -> Html {
         }
     });
 
-    let onclick = {
-        let navigator = navigator.clone();
-        Callback::from(move |event: MouseEvent| follow_link(&event, &navigator))
-    };
-
     html! {
-        <ContextProvider<Navigator> context={navigator}>
-            <div class="cart cart-page" tabindex="-1" ref={root} {onclick}>
-                { switch(&route) }
-            </div>
-        </ContextProvider<Navigator>>
+        <div class="cart cart-page" tabindex="-1" ref={root} onclick={|event: MouseEvent| follow_link(&event)}>
+            { switch(&route) }
+        </div>
     }
 }
 

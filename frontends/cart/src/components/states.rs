@@ -30,44 +30,74 @@ pub fn cart_icon() -> Html {
     }
 }
 
-/// Nothing in the cart: say so, and lead back to the shop.
-pub fn empty_cart() -> Html {
+/// A state panel: what happened (`title`, `text`) and the way forward (`action`). `kind` is
+/// its class (`empty-state`, `error-state`, `not-found`); `heading` is `h1` when the panel
+/// is the whole page.
+pub struct Panel<'a> {
+    pub kind: &'static str,
+    pub icon: Html,
+    pub heading: &'static str,
+    pub title: &'a str,
+    pub text: &'a str,
+    pub action: Html,
+}
+
+pub fn panel(panel: Panel) -> Html {
+    let alert = panel.kind == "error-state";
     html! {
-        <div class="empty-state state-panel">
-            <span class="state-icon" aria-hidden="true">{ cart_icon() }</span>
-            <h2>{ "Your cart is empty" }</h2>
-            <p>{ "Whatever you add from the shop waits here until you check out." }</p>
-            <a class="button primary" href="/">{ "Start shopping" }</a>
+        <div class="page-state">
+            <div class={classes!(panel.kind, "state-panel")} role={alert.then_some("alert")}>
+                <span class="state-icon" aria-hidden="true">{ panel.icon }</span>
+                <@{panel.heading}>{ panel.title }</@>
+                <p>{ panel.text }</p>
+                { panel.action }
+            </div>
         </div>
     }
+}
+
+/// The way forward as a primary button-looking link.
+pub fn go(href: &'static str, label: &'static str) -> Html {
+    html! { <a class="button primary" href={href}>{ label }</a> }
+}
+
+/// Nothing in the cart: say so, and lead back to the shop.
+pub fn empty_cart() -> Html {
+    panel(Panel {
+        kind: "empty-state",
+        icon: cart_icon(),
+        heading: "h2",
+        title: "Your cart is empty",
+        text: "Whatever you add from the shop waits here until you check out.",
+        action: go("/", "Start shopping"),
+    })
 }
 
 /// A failed call: "try again" when the cart is down, the server's explanation when the
 /// request itself was refused. `what` names what could not be shown ("your cart").
 pub fn error_panel(error: &ApiError, what: &str, on_retry: &Callback<()>) -> Html {
-    match Failure::of(error) {
-        Failure::Rejected(message) => html! {
-            <div class="error-state state-panel" role="alert">
-                <span class="state-icon" aria-hidden="true">{ "!" }</span>
-                <h2>{ format!("We can't show {what}") }</h2>
-                <p>{ message }</p>
-                <a class="button primary" href="/">{ "Back to the shop" }</a>
-            </div>
-        },
+    let (title, action) = match Failure::of(error) {
+        Failure::Rejected(_) => (format!("We can't show {what}"), go("/", "Back to the shop")),
         Failure::Unavailable | Failure::Missing => {
             let on_retry = on_retry.clone();
-            html! {
-                <div class="error-state state-panel" role="alert">
-                    <span class="state-icon" aria-hidden="true">{ "!" }</span>
-                    <h2>{ format!("We couldn't load {what}") }</h2>
-                    <p>{ error.message() }</p>
+            (
+                format!("We couldn't load {what}"),
+                html! {
                     <button type="button" class="button primary" onclick={move |_| on_retry.emit(())}>
                         { "Try again" }
                     </button>
-                </div>
-            }
+                },
+            )
         }
-    }
+    };
+    panel(Panel {
+        kind: "error-state",
+        icon: html! { "!" },
+        heading: "h2",
+        title: &title,
+        text: &error.message(),
+        action,
+    })
 }
 
 /// Grey lines in the shape of what is loading; `label` is read out meanwhile.

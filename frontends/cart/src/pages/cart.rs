@@ -3,6 +3,7 @@
 //! shown; the other MFEs and tabs are told (see [`crate::sync`]).
 
 use crate::api;
+use crate::components::described_by;
 use crate::components::states::{empty_cart, error_panel, skeleton_lines, skeleton_summary};
 use crate::components::totals::{items, totals};
 use crate::sync;
@@ -11,6 +12,7 @@ use mfe_kit::http::{use_first_answer, ApiError};
 use mfe_kit::set_title;
 use std::ops::RangeInclusive;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -186,13 +188,35 @@ pub fn CartPage() -> Html {
 
     let reload = {
         let dispatcher = screen.dispatcher();
-        use_callback((), move |(), _| {
+        Callback::from(move |()| {
             let dispatcher = dispatcher.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 dispatcher.dispatch(CartAction::Read(api::cart().await));
             });
         })
     };
+
+    // Each picker shows the cart's quantity whenever the cart was read again (an option's
+    // `selected` does not move a picker the shopper has touched, e.g. after a refusal).
+    {
+        let shown = match &*screen {
+            CartScreen::Ready(model) => Some((model.revision, model.view.clone())),
+            _ => None,
+        };
+        use_effect_with(shown, |shown| {
+            let document = web_sys::window().and_then(|window| window.document());
+            if let (Some((_, view)), Some(document)) = (shown, document) {
+                for line in &view.lines {
+                    if let Some(picker) = document
+                        .get_element_by_id(&picker_id(line.product_id))
+                        .and_then(|element| element.dyn_into::<HtmlSelectElement>().ok())
+                    {
+                        picker.set_value(&line.quantity.to_string());
+                    }
+                }
+            }
+        });
+    }
 
     {
         let reload = reload.clone();
@@ -216,7 +240,7 @@ pub fn CartPage() -> Html {
 
     let on_change = {
         let (dispatcher, reload, heading) = (screen.dispatcher(), reload.clone(), heading.clone());
-        Callback::from(move |(line, kind): (Rc<CartLineView>, ChangeKind)| {
+        Callback::from(move |(product_id, name, kind): (i64, String, ChangeKind)| {
             let seq = {
                 let mut sent = sent.borrow_mut();
                 *sent += 1;
@@ -224,8 +248,8 @@ pub fn CartPage() -> Html {
             };
             let change = Change {
                 seq,
-                product_id: line.product_id,
-                name: line.name.clone(),
+                product_id,
+                name,
                 kind,
             };
             dispatcher.dispatch(CartAction::Sent(change.clone()));
@@ -297,12 +321,8 @@ pub fn CartPage() -> Html {
                             { skeleton_summary() }
                         </div>
                     },
-                    CartScreen::Failed(error) => html! {
-                        <div class="page-state">{ error_panel(error, "your cart", &on_retry) }</div>
-                    },
-                    CartScreen::Ready(model) if model.view.lines.is_empty() => html! {
-                        <div class="page-state">{ empty_cart() }</div>
-                    },
+                    CartScreen::Failed(error) => error_panel(error, "your cart", &on_retry),
+                    CartScreen::Ready(model) if model.view.lines.is_empty() => empty_cart(),
                     CartScreen::Ready(model) => cart_view(model, &on_change),
                 }
             }
@@ -310,7 +330,7 @@ pub fn CartPage() -> Html {
     }
 }
 
-fn cart_view(model: &CartModel, on_change: &Callback<(Rc<CartLineView>, ChangeKind)>) -> Html {
+fn cart_view(model: &CartModel, on_change: &Callback<(i64, String, ChangeKind)>) -> Html {
     let view = &model.view;
     html! {
         <>
@@ -321,16 +341,7 @@ fn cart_view(model: &CartModel, on_change: &Callback<(Rc<CartLineView>, ChangeKi
             }
             <div class="cart-layout">
                 <ul class="cart-lines" aria-label="Items in your cart">
-                    { for view.lines.iter().map(|line| html! {
-                        <LineRow
-                            key={line.product_id}
-                            line={Rc::new(line.clone())}
-                            revision={model.revision}
-                            removing={model.is_removing(line.product_id)}
-                            error={model.error(line.product_id).map(AttrValue::from)}
-                            on_change={on_change.clone()}
-                        />
-                    }) }
+                    { for view.lines.iter().map(|line| line_row(line, model, on_change)) }
                 </ul>
                 <aside class="summary-box" aria-labelledby="cart-summary-title">
                     <h2 id="cart-summary-title">{ "Order summary" }</h2>
@@ -357,67 +368,50 @@ fn cart_view(model: &CartModel, on_change: &Callback<(Rc<CartLineView>, ChangeKi
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct LineProps {
-    line: Rc<CartLineView>,
-    revision: u32,
-    removing: bool,
-    error: Option<AttrValue>,
-    on_change: Callback<(Rc<CartLineView>, ChangeKind)>,
+/// The element id of a line's quantity picker.
+fn picker_id(product_id: i64) -> String {
+    format!("cart-quantity-{product_id}")
 }
 
 /// One line of the cart.
-#[function_component]
-fn LineRow(props: &LineProps) -> Html {
-    let line = &props.line;
-    let picker = use_node_ref();
-
-    // The picker shows the cart's quantity whenever the cart was read again (an option's
-    // `selected` does not move a picker the shopper has touched).
-    {
-        let picker = picker.clone();
-        use_effect_with((line.quantity, props.revision), move |(quantity, _)| {
-            if let Some(select) = picker.cast::<HtmlSelectElement>() {
-                select.set_value(&quantity.to_string());
-            }
-        });
-    }
-
+fn line_row(
+    line: &CartLineView,
+    model: &CartModel,
+    on_change: &Callback<(i64, String, ChangeKind)>,
+) -> Html {
+    let id = line.product_id;
+    let removing = model.is_removing(id);
+    let error = model.error(id);
     let onchange = {
-        let (line, on_change) = (line.clone(), props.on_change.clone());
+        let (on_change, name, current) = (on_change.clone(), line.name.clone(), line.quantity);
         Callback::from(move |event: Event| {
             let value = event.target_unchecked_into::<HtmlSelectElement>().value();
             if let Ok(quantity) = value.parse::<u32>() {
-                if quantity != line.quantity {
-                    on_change.emit((line.clone(), ChangeKind::Quantity(quantity)));
+                if quantity != current {
+                    on_change.emit((id, name.clone(), ChangeKind::Quantity(quantity)));
                 }
             }
         })
     };
     let onclick = {
-        let (line, on_change, removing) = (line.clone(), props.on_change.clone(), props.removing);
+        let (on_change, name) = (on_change.clone(), line.name.clone());
         Callback::from(move |_: MouseEvent| {
             if !removing {
-                on_change.emit((line.clone(), ChangeKind::Remove));
+                on_change.emit((id, name.clone(), ChangeKind::Remove));
             }
         })
     };
 
-    let id = line.product_id;
-    let picker_id = format!("cart-quantity-{id}");
+    let picker = picker_id(id);
     let warning_id = format!("cart-warning-{id}");
     let error_id = format!("cart-error-{id}");
-    let described_by = [
+    let described_by = described_by(
         line.warning.as_ref().map(|_| warning_id.as_str()),
-        props.error.as_ref().map(|_| error_id.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" ");
+        error.map(|_| error_id.as_str()),
+    );
 
     html! {
-        <li class={classes!("cart-line", props.removing.then_some("is-removing"))} aria-busy={props.removing.then_some("true")}>
+        <li key={id} class={classes!("cart-line", removing.then_some("is-removing"))} aria-busy={removing.then_some("true")}>
             <img class="line-image" src={line.image_url.clone()} alt="" width="96" height="96" loading="lazy" />
             <div class="line-info">
                 <h2 class="line-name"><a href={line.product_url.clone()}>{ &line.name }</a></h2>
@@ -425,20 +419,15 @@ fn LineRow(props: &LineProps) -> Html {
                 if let Some(warning) = &line.warning {
                     <p id={warning_id.clone()} class="line-warning">{ warning }</p>
                 }
-                if let Some(error) = &props.error {
-                    <p id={error_id.clone()} class="line-error" role="alert">{ error.clone() }</p>
+                if let Some(error) = error {
+                    <p id={error_id.clone()} class="line-error" role="alert">{ error.to_owned() }</p>
                 }
             </div>
             <div class="line-quantity">
-                <label for={picker_id.clone()}>
+                <label for={picker.clone()}>
                     { "Quantity" }<span class="visually-hidden">{ format!(" of {}", line.name) }</span>
                 </label>
-                <select
-                    id={picker_id}
-                    ref={picker}
-                    aria-describedby={(!described_by.is_empty()).then_some(described_by)}
-                    {onchange}
-                >
+                <select id={picker} aria-describedby={described_by} {onchange}>
                     { for quantity_choices(line).map(|n| html! {
                         <option value={n.to_string()} selected={n == line.quantity}>{ n }</option>
                     }) }
@@ -447,13 +436,8 @@ fn LineRow(props: &LineProps) -> Html {
             <p class="line-total">
                 <span class="visually-hidden">{ "Line total: " }</span>{ &line.line_total }
             </p>
-            <button
-                type="button"
-                class="line-remove"
-                aria-disabled={props.removing.then_some("true")}
-                {onclick}
-            >
-                { if props.removing { "Removing…" } else { "Remove" } }
+            <button type="button" class="line-remove" aria-disabled={removing.then_some("true")} {onclick}>
+                { if removing { "Removing…" } else { "Remove" } }
                 <span class="visually-hidden">{ format!(" {}", line.name) }</span>
             </button>
         </li>

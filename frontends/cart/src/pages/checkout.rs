@@ -3,9 +3,12 @@
 //! and a summary of them at the top takes the focus.
 
 use crate::api;
-use crate::app::{use_navigator, Route};
+use crate::app::{navigate, Route};
 use crate::checkout::{new_idempotency_key, this_month, CheckoutModel};
-use crate::components::states::{cart_icon, error_panel, skeleton_lines, skeleton_summary, Fetch};
+use crate::components::described_by;
+use crate::components::states::{
+    cart_icon, error_panel, go, panel, skeleton_lines, skeleton_summary, Fetch, Panel,
+};
 use crate::components::totals::{items, totals};
 use crate::sync;
 use cart_api::{
@@ -14,7 +17,7 @@ use cart_api::{
 use mfe_kit::http::use_first_answer;
 use mfe_kit::set_title;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
+use web_sys::HtmlElement;
 use yew::prelude::*;
 
 /// A text field of the form.
@@ -102,6 +105,11 @@ pub fn CheckoutPage() -> Html {
     let (first, skip_first_fetch) = use_first_answer(api::ready_cart);
     let cart = use_state(|| first.map_or(Fetch::Loading, Fetch::from));
     let retries = use_state(|| 0_u32);
+    // Changed in place, so two quick presses of "Place order" see the same state; a
+    // render is asked for when what is shown changes.
+    let model = use_mut_ref(CheckoutModel::default);
+    let redraw = use_force_update();
+    let summary = use_node_ref();
 
     {
         let cart = cart.clone();
@@ -116,9 +124,67 @@ pub fn CheckoutPage() -> Html {
             });
         });
     }
+
+    // Each refusal moves the focus to the summary of what to correct.
+    {
+        let summary = summary.clone();
+        use_effect_with(model.borrow().refusals, move |refusals| {
+            if *refusals > 0 {
+                if let Some(summary) = summary.cast::<HtmlElement>() {
+                    let _ = summary.focus();
+                }
+            }
+        });
+    }
+
     let on_retry = {
         let retries = retries.clone();
         Callback::from(move |()| retries.set(*retries + 1))
+    };
+
+    // One listener for every field: each is named as in the contract.
+    let oninput = {
+        let model = model.clone();
+        Callback::from(move |event: InputEvent| {
+            let field: web_sys::Element = event.target_unchecked_into();
+            let value = js_sys::Reflect::get(&field, &"value".into())
+                .ok()
+                .and_then(|value| value.as_string());
+            if let (Some(name), Some(value)) = (field.get_attribute("name"), value) {
+                model.borrow_mut().set_field(&name, value);
+            }
+        })
+    };
+
+    let onsubmit = {
+        let (model, redraw) = (model.clone(), redraw.clone());
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let submission = model.borrow_mut().submit(this_month(), new_idempotency_key);
+            redraw.force_update();
+            let Some(submission) = submission else {
+                return;
+            };
+            let (model, redraw) = (model.clone(), redraw.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = api::checkout(&submission.form, &submission.key).await;
+                let placed = model.borrow_mut().answered(answer);
+                match placed {
+                    Some(order) => {
+                        if order.state == OrderState::Failed {
+                            // Nothing was placed; the cart says what it still holds.
+                            if let Ok(mini) = api::mini_cart().await {
+                                sync::announce(mini.item_count);
+                            }
+                        } else {
+                            sync::announce(0);
+                        }
+                        navigate(Route::Confirmation { order_id: order.id });
+                    }
+                    None => redraw.force_update(),
+                }
+            });
+        })
     };
 
     let body = match &*cart {
@@ -128,14 +194,14 @@ pub fn CheckoutPage() -> Html {
                 { skeleton_summary() }
             </div>
         },
-        Fetch::Failed(error) => html! {
-            <div class="page-state">{ error_panel(error, "your order", &on_retry) }</div>
-        },
+        Fetch::Failed(error) => error_panel(error, "your order", &on_retry),
         Fetch::Loaded(view) if view.lines.is_empty() => nothing_to_check_out(),
         Fetch::Loaded(view) if !view.can_checkout => needs_attention(),
         Fetch::Loaded(view) => html! {
             <div class="checkout-layout">
-                <CheckoutForm total={AttrValue::from(view.total.clone())} />
+                <form class="checkout-form" novalidate=true {oninput} {onsubmit} aria-labelledby="checkout-title">
+                    { checkout_fields(&model.borrow(), &view.total, &summary) }
+                </form>
                 { order_summary(view) }
             </div>
         },
@@ -150,30 +216,30 @@ pub fn CheckoutPage() -> Html {
 }
 
 fn nothing_to_check_out() -> Html {
-    html! {
-        <div class="page-state">
-            <div class="empty-state state-panel">
-                <span class="state-icon" aria-hidden="true">{ cart_icon() }</span>
-                <h2>{ "There is nothing to check out" }</h2>
-                <p>{ "Your cart is empty. Add something from the shop first." }</p>
-                <a class="button primary" href="/">{ "Start shopping" }</a>
+    panel(Panel {
+        kind: "empty-state",
+        icon: cart_icon(),
+        heading: "h2",
+        title: "There is nothing to check out",
+        text: "Your cart is empty. Add something from the shop first.",
+        action: html! {
+            <>
+                { go("/", "Start shopping") }
                 <a class="continue-link" href={CART_PAGE}>{ "Go to your cart" }</a>
-            </div>
-        </div>
-    }
+            </>
+        },
+    })
 }
 
 fn needs_attention() -> Html {
-    html! {
-        <div class="page-state">
-            <div class="error-state state-panel">
-                <span class="state-icon" aria-hidden="true">{ "!" }</span>
-                <h2>{ "Your cart needs a look first" }</h2>
-                <p>{ "Some items are over what we have in stock. Lower their quantities, then check out." }</p>
-                <a class="button primary" href={CART_PAGE}>{ "Review your cart" }</a>
-            </div>
-        </div>
-    }
+    panel(Panel {
+        kind: "not-found",
+        icon: html! { "!" },
+        heading: "h2",
+        title: "Your cart needs a look first",
+        text: "Some items are over what we have in stock. Lower their quantities, then check out.",
+        action: go(CART_PAGE, "Review your cart"),
+    })
 }
 
 /// What is being bought, beside the form.
@@ -201,90 +267,15 @@ fn order_summary(view: &CartView) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct CheckoutFormProps {
-    /// The total, written by the BFF, for the button.
-    total: AttrValue,
-}
-
-#[function_component]
-fn CheckoutForm(props: &CheckoutFormProps) -> Html {
-    // Changed in place, so two quick presses of "Place order" see the same state; a
-    // render is asked for when what is shown changes.
-    let model = use_mut_ref(CheckoutModel::default);
-    let redraw = use_force_update();
-    let summary = use_node_ref();
-    let navigator = use_navigator();
-    let refusals = model.borrow().refusals;
-
-    {
-        let summary = summary.clone();
-        use_effect_with(refusals, move |refusals| {
-            if *refusals > 0 {
-                if let Some(summary) = summary.cast::<HtmlElement>() {
-                    let _ = summary.focus();
-                }
-            }
-        });
-    }
-
-    let edit = |name: &'static str| {
-        let model = model.clone();
-        Callback::from(move |event: InputEvent| {
-            let value = event.target_unchecked_into::<HtmlInputElement>().value();
-            model.borrow_mut().set_field(name, value);
-        })
-    };
-    let on_country = {
-        let model = model.clone();
-        Callback::from(move |event: Event| {
-            let value = event.target_unchecked_into::<HtmlSelectElement>().value();
-            model.borrow_mut().set_field(fields::COUNTRY, value);
-        })
-    };
-
-    let onsubmit = {
-        let (model, redraw) = (model.clone(), redraw.clone());
-        Callback::from(move |event: SubmitEvent| {
-            event.prevent_default();
-            let submission = model.borrow_mut().submit(this_month(), new_idempotency_key);
-            redraw.force_update();
-            let Some(submission) = submission else {
-                return;
-            };
-            let (model, redraw, navigator) = (model.clone(), redraw.clone(), navigator.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                let answer = api::checkout(&submission.form, &submission.key).await;
-                let placed = model.borrow_mut().answered(answer);
-                match placed {
-                    Some(order) => {
-                        if order.state == OrderState::Failed {
-                            // Nothing was placed; the cart says what it still holds.
-                            if let Ok(mini) = api::mini_cart().await {
-                                sync::announce(mini.item_count);
-                            }
-                        } else {
-                            sync::announce(0);
-                        }
-                        navigator.push(Route::Confirmation { order_id: order.id });
-                    }
-                    None => redraw.force_update(),
-                }
-            });
-        })
-    };
-
-    let model = model.borrow();
+/// The form's content: what went wrong last, the delivery and payment fields, and the
+/// button, which says what will be paid.
+fn checkout_fields(model: &CheckoutModel, total: &str, summary: &NodeRef) -> Html {
     let text_field = |field: &Field| {
         let id = field_id(field.name);
         let error = model.error(field.name);
         let hint_id = field.hint.map(|_| format!("{id}-hint"));
         let error_id = error.map(|_| format!("{id}-error"));
-        let described_by = [hint_id.clone(), error_id.clone()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let described_by = described_by(hint_id.as_deref(), error_id.as_deref());
         let value = match field.name {
             fields::NAME => &model.form.name,
             fields::ADDRESS_LINE1 => &model.form.address_line1,
@@ -296,7 +287,7 @@ fn CheckoutForm(props: &CheckoutFormProps) -> Html {
             _ => &model.form.card_cvc,
         };
         html! {
-            <div class={classes!("field", format!("field-{}", field.name), error.map(|_| "has-error"))}>
+            <div class={classes!("field", error.map(|_| "has-error"))}>
                 <label for={id.clone()}>{ field.label }</label>
                 if let (Some(hint), Some(hint_id)) = (field.hint, hint_id) {
                     <p id={hint_id} class="field-hint">{ hint }</p>
@@ -313,9 +304,8 @@ fn CheckoutForm(props: &CheckoutFormProps) -> Html {
                     inputmode={field.inputmode}
                     required={field.required}
                     aria-invalid={error.map(|_| "true")}
-                    aria-describedby={(!described_by.is_empty()).then_some(described_by)}
+                    aria-describedby={described_by}
                     spellcheck={field.inputmode.map(|_| "false")}
-                    oninput={edit(field.name)}
                 />
             </div>
         }
@@ -327,8 +317,8 @@ fn CheckoutForm(props: &CheckoutFormProps) -> Html {
     let sending = model.sending;
 
     html! {
-        <form class="checkout-form" novalidate=true {onsubmit} aria-labelledby="checkout-title">
-            { error_summary(&model, &summary) }
+        <>
+            { error_summary(model, summary) }
             <fieldset>
                 <legend>{ "Delivery address" }</legend>
                 { text_field(&NAME) }
@@ -350,7 +340,6 @@ fn CheckoutForm(props: &CheckoutFormProps) -> Html {
                         required=true
                         aria-invalid={country_error.map(|_| "true")}
                         aria-describedby={country_error.map(|_| country_error_id)}
-                        onchange={on_country}
                     >
                         <option value="" selected={model.form.country.is_empty()}>{ "Choose a country" }</option>
                         { for COUNTRIES.iter().map(|(code, name)| html! {
@@ -375,13 +364,13 @@ fn CheckoutForm(props: &CheckoutFormProps) -> Html {
                 if sending {
                     { "Placing your order…" }
                 } else {
-                    { format!("Place order · {}", props.total) }
+                    { format!("Place order · {total}") }
                 }
             </button>
             <p class="visually-hidden" role="status">
                 { if sending { "Placing your order…" } else { "" } }
             </p>
-        </form>
+        </>
     }
 }
 

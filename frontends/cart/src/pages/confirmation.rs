@@ -2,7 +2,7 @@
 //! and how it was paid. An order still being finished is asked for again until it is done.
 
 use crate::api;
-use crate::components::states::{error_panel, skeleton_lines, Fetch};
+use crate::components::states::{error_panel, go, panel, skeleton_lines, Fetch, Panel};
 use crate::components::totals::totals;
 use cart_api::{OrderState, OrderView, CART_PAGE};
 use gloo_timers::callback::Timeout;
@@ -104,7 +104,7 @@ pub fn ConfirmationPage(props: &ConfirmationProps) -> Html {
         Fetch::Failed(error) => html! {
             <section class="confirmation" aria-labelledby="confirmation-title">
                 <h1 id="confirmation-title" class="page-title">{ "Your order" }</h1>
-                <div class="page-state">{ error_panel(error, "your order", &on_retry) }</div>
+                { error_panel(error, "your order", &on_retry) }
             </section>
         },
         Fetch::Loaded(order) => order_view(order),
@@ -112,16 +112,14 @@ pub fn ConfirmationPage(props: &ConfirmationProps) -> Html {
 }
 
 fn order_missing() -> Html {
-    html! {
-        <div class="page-state">
-            <div class="not-found state-panel">
-                <span class="state-icon" aria-hidden="true">{ "?" }</span>
-                <h1>{ "We couldn't find that order" }</h1>
-                <p>{ "Check the link you followed. Orders can only be seen from the browser or account that placed them." }</p>
-                <a class="button primary" href="/">{ "Continue shopping" }</a>
-            </div>
-        </div>
-    }
+    panel(Panel {
+        kind: "not-found",
+        icon: html! { "?" },
+        heading: "h1",
+        title: "We couldn't find that order",
+        text: "Check the link you followed. Orders can only be seen from the browser or account that placed them.",
+        action: go("/", "Continue shopping"),
+    })
 }
 
 fn order_view(order: &OrderView) -> Html {
