@@ -27,13 +27,9 @@ pub async fn create(db: &DatabaseConnection) -> Result<cart::Model, DbErr> {
         created_at: now,
         updated_at: now,
     };
-    cart::Entity::insert(cart::ActiveModel {
-        id: Set(cart.id.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await?;
+    cart::Entity::insert(cart::ActiveModel::from(cart.clone()))
+        .exec_without_returning(db)
+        .await?;
     Ok(cart)
 }
 

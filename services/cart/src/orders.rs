@@ -198,8 +198,8 @@ pub async fn unfinished(
     query.order_by_asc(order::Column::CreatedAt).all(db).await
 }
 
-/// `pending` → `reserved`: the catalog holds the stock, at the prices in `reserved`, which
-/// become the order's prices and totals. `None` if the order was no longer pending.
+/// `pending` → `reserved`: the catalog holds the stock, at the prices (and under the
+/// names) in `reserved`, which become the order's prices and totals. `None` if the order was no longer pending.
 #[tracing::instrument(skip(db, reserved))]
 pub async fn mark_reserved(
     db: &DatabaseConnection,
@@ -213,6 +213,7 @@ pub async fn mark_reserved(
                 order_line::Column::UnitPriceMinor,
                 Expr::value(line.unit_price_minor),
             )
+            .col_expr(order_line::Column::Name, Expr::value(line.name.clone()))
             .filter(order_line::Column::OrderId.eq(order_id))
             .filter(order_line::Column::ProductId.eq(line.product_id))
             .exec(&tx)

@@ -40,7 +40,9 @@ pub async fn recover(saga: &Saga, quiet_for: Option<Duration>) -> usize {
             OrderStatus::Pending | OrderStatus::Reserved => {
                 saga.compensate(&order.id, saga::interrupted()).await
             }
-            OrderStatus::Paid => saga.commit_and_place(order).await,
+            // One attempt: the next pass is the retry, and a start-up must not wait out
+            // a backoff per order while the catalog is down.
+            OrderStatus::Paid => saga.commit_and_place(order, 1).await,
             OrderStatus::Compensating => saga.finish_compensating(order).await,
             OrderStatus::Placed | OrderStatus::Failed => continue,
         };

@@ -18,16 +18,16 @@ use crate::entities::{order, order_line};
 use crate::orders::{self, status_of, Failure};
 use crate::payment::{PaymentError, PaymentProvider, PaymentRef};
 use cart_service_api::{codes, Card, OrderStatus, Shortage};
-use catalog_service_api::{OutOfStock, ReservationLine, ReservationRequest};
+use catalog_service_api::{OutOfStock, ReservationLine, ReservationRequest, ReservationState};
 use platform::database::DbResultExt;
 use platform::Error;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How often a commit is tried while the catalog does not answer, before the order is
-/// left `paid` for the recovery to finish.
-const COMMIT_ATTEMPTS: u32 = 3;
+/// How often a checkout tries a commit while the catalog does not answer, before the
+/// order is left `paid` for the recovery to finish.
+pub const COMMIT_ATTEMPTS: u32 = 3;
 /// The wait before the first retry of a commit; it doubles each time.
 const COMMIT_BACKOFF: Duration = Duration::from_millis(200);
 
@@ -90,9 +90,17 @@ impl Saga {
             ttl_seconds: self.reservation_ttl_seconds,
         };
         let reserved = match self.catalog.reserve(&order.id, &request).await {
-            Ok(reservation) => orders::mark_reserved(&self.db, &order.id, &reservation.lines)
-                .await
-                .or_db_error("storing a reservation")?,
+            Ok(reservation) if reservation.state == ReservationState::Held => {
+                orders::mark_reserved(&self.db, &order.id, &reservation.lines)
+                    .await
+                    .or_db_error("storing a reservation")?
+            }
+            // A reservation under this id that is over already (it cannot be, for a new
+            // order, but then it holds no stock for it).
+            Ok(reservation) => {
+                tracing::error!(state = ?reservation.state, "a new order's reservation is not held");
+                return self.compensate(&order.id, reservation_expired()).await;
+            }
             Err(ReserveError::OutOfStock(short)) => {
                 return self
                     .compensate(&order.id, out_of_stock(&short, &lines))
@@ -150,16 +158,21 @@ impl Saga {
         self.crash_if(Failpoint::AfterPayment);
 
         let order = self.load(&order.id).await?;
-        self.commit_and_place(order).await
+        self.commit_and_place(order, COMMIT_ATTEMPTS).await
     }
 
     /// `paid` → `placed`: commits the reservation, then places the order and empties its
     /// cart. A reservation the catalog no longer holds (it expired) is undone and refunded;
-    /// a catalog that does not answer leaves the order `paid`, for the recovery.
+    /// a catalog that does not answer `attempts` times leaves the order `paid`, for the
+    /// recovery.
     #[tracing::instrument(skip_all, fields(order_id = %order.id))]
-    pub async fn commit_and_place(&self, order: order::Model) -> Result<Outcome, Error> {
+    pub async fn commit_and_place(
+        &self,
+        order: order::Model,
+        attempts: u32,
+    ) -> Result<Outcome, Error> {
         let mut backoff = COMMIT_BACKOFF;
-        for attempt in 1..=COMMIT_ATTEMPTS {
+        for attempt in 1..=attempts {
             match self.catalog.commit(&order.id).await {
                 Ok(()) => {
                     return match orders::place(&self.db, &order)
@@ -179,7 +192,7 @@ impl Saga {
                 }
                 Err(CommitError::Unavailable(error)) => {
                     tracing::warn!(%error, attempt, "no answer to the commit");
-                    if attempt < COMMIT_ATTEMPTS {
+                    if attempt < attempts {
                         tokio::time::sleep(backoff).await;
                         backoff *= 2;
                     }
