@@ -1,5 +1,5 @@
 use crate::catalog::Catalog;
-use crate::payment::SimulatedPayments;
+use crate::payment::{PaymentProvider, SimulatedPayments};
 use crate::saga::Saga;
 use crate::{configuration::Configuration, database, recovery, routes};
 use actix_web::web;
@@ -25,6 +25,14 @@ impl Application {
     /// previous run left unfinished, then binds the listener — so a caller that asked for
     /// port 0 can read the real one from the server — and starts the background recovery.
     pub async fn build(configuration: Configuration) -> anyhow::Result<Self> {
+        Self::build_with_payments(configuration, |db| Arc::new(SimulatedPayments::new(db))).await
+    }
+
+    /// [`Application::build`] with another payment provider, made from the database.
+    pub async fn build_with_payments(
+        configuration: Configuration,
+        payments: impl FnOnce(DatabaseConnection) -> Arc<dyn PaymentProvider>,
+    ) -> anyhow::Result<Self> {
         let db = database::connect_and_prepare(
             &configuration.database_url,
             configuration.max_connections,
@@ -37,7 +45,7 @@ impl Application {
         let saga = Arc::new(Saga {
             db: db.clone(),
             catalog: catalog.clone(),
-            payments: Arc::new(SimulatedPayments::new(db.clone())),
+            payments: payments(db.clone()),
             reservation_ttl_seconds: configuration.reservation_ttl_seconds,
             failpoint: configuration.failpoint,
         });

@@ -1,5 +1,18 @@
 //! The HTTP API (paths in `cart_service_api::paths`). Handlers parse, call `carts`,
 //! `orders` or the `saga`, and map the answer.
+//!
+//! | route | answers |
+//! |---|---|
+//! | `POST /carts` | 201 empty `Cart` |
+//! | `GET /carts/{id}` | 200 `Cart` (`checked: false` when the catalog did not answer); 404; 400 |
+//! | `DELETE /carts/{id}` | 200 empty `Cart`; 404 |
+//! | `GET /carts/{id}/summary` | 200 `CartSummary` (no catalog needed); 404 |
+//! | `POST /carts/{id}/lines` | 200 `Cart`; 422 `quantity` / `unknown_product` / too many lines; 409 `conflict` (only N left) / `out_of_stock`; 503 `catalog_unavailable`; 404 |
+//! | `PUT /carts/{id}/lines/{product_id}` | 200 `Cart` (0 removes); 422; 409; 404 (cart, or line not in it); 503 |
+//! | `DELETE /carts/{id}/lines/{product_id}` | 200 `Cart`; 404 |
+//! | `POST /carts/{id}/checkout` | 201 `Order` (200 on replay); 202 `Order` (paid, commit pending); `CheckoutFailed` with 409 `out_of_stock` / `reservation_expired` / `interrupted`, 402 `payment_declined`, 503 `catalog_unavailable`; 400 `Idempotency-Key`; 422 fields / `cart_empty` / `idempotency_key_reused`; 409 `conflict` (another checkout under way); 404 |
+//! | `GET /orders/{id}` | 200 `Order`; 404 |
+//! | `GET /orders?owner=` | 200 `OrderList`, newest first; 400 `owner` |
 
 mod carts;
 mod checkout;
