@@ -2,7 +2,7 @@ use super::{cart_id, no_such_cart, refusal};
 use crate::carts;
 use crate::entities::order;
 use crate::ids::new_id;
-use crate::orders::{self, failure_of, status_of, NewOrder, Recorded};
+use crate::orders::{self, failure_of, NewOrder, Recorded};
 use crate::payment::card_problems;
 use crate::saga::Outcome;
 use crate::startup::AppState;
@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use cart_service_api::{
     codes, is_valid_key, last4, CheckoutFailed, CheckoutRequest, ErrorDetail, FieldError,
-    OrderStatus, IDEMPOTENCY_KEY,
+    IDEMPOTENCY_KEY,
 };
 use chrono::Datelike;
 use platform::database::DbResultExt;
@@ -174,7 +174,6 @@ fn failed(order: &order::Model) -> HttpResponse {
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response.insert_header(("Retry-After", "2"));
     }
-    debug_assert!(status_of(order) != OrderStatus::Placed);
     response.json(CheckoutFailed {
         error: ErrorDetail {
             code: failure.code,
