@@ -161,8 +161,11 @@ pub fn App() -> Html {
                     show.set(next);
                     // A new screen: keyboard and screen-reader users start at its top, as
                     // after a page load.
+                    // Not scrolled to: the new screen is shown from its top already.
                     if let Some(root) = root.cast::<web_sys::HtmlElement>() {
-                        let _ = root.focus();
+                        let options = web_sys::FocusOptions::new();
+                        options.set_prevent_scroll(true);
+                        let _ = root.focus_with_options(&options);
                     }
                 }))
             });

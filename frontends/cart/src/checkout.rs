@@ -43,6 +43,9 @@ pub struct CheckoutModel {
     /// Counts the times the form was refused, so the error summary takes the focus each
     /// time, even with the same messages.
     pub refusals: u32,
+    /// Whether the last refusal came from the shop (the order was sent and not placed)
+    /// rather than from the check before sending.
+    pub not_placed: bool,
     attempt: Option<Attempt>,
 }
 
@@ -85,6 +88,7 @@ impl CheckoutModel {
             return None;
         }
         self.problem = None;
+        self.not_placed = false;
         self.errors = self.form.problems(today);
         if !self.errors.is_empty() {
             self.refusals += 1;
@@ -116,6 +120,7 @@ impl CheckoutModel {
             Err(error) => error,
         };
         self.refusals += 1;
+        self.not_placed = true;
         if Failure::of(&error) == Failure::Unavailable {
             // The order may or may not have been placed: sending the same form again is
             // the same attempt, with the same key.
@@ -273,6 +278,7 @@ mod tests {
 
         assert_eq!(sent, None);
         assert!(!model.sending);
+        assert!(!model.not_placed);
         assert_eq!(model.error(fields::NAME), None);
         assert_eq!(model.error(fields::CITY), Some("Enter the town or city."));
         assert_eq!(model.refusals, 1);
@@ -335,6 +341,7 @@ mod tests {
         )));
 
         assert_eq!(placed, None);
+        assert!(model.not_placed);
         assert_eq!(model.form.card_number, "");
         assert_eq!(model.form.name, "Ada Lovelace");
         assert_eq!(model.form.card_expiry, "12/30");

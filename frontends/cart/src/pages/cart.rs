@@ -310,7 +310,8 @@ pub fn CartPage() -> Html {
     html! {
         <section class="cart-view" aria-labelledby="cart-title">
             <h1 id="cart-title" class="page-title" tabindex="-1" ref={heading}>
-                { "Your cart" }{ count }
+                // The space keeps "cart" and the count apart for screen readers too.
+                { "Your cart " }{ count }
             </h1>
             <p class="visually-hidden" role="status">{ said }</p>
             {
@@ -432,14 +433,14 @@ fn line_row(
                         <option value={n.to_string()} selected={n == line.quantity}>{ n }</option>
                     }) }
                 </select>
+                <button type="button" class="line-remove" aria-disabled={removing.then_some("true")} {onclick}>
+                    { if removing { "Removing…" } else { "Remove" } }
+                    <span class="visually-hidden">{ format!(" {}", line.name) }</span>
+                </button>
             </div>
             <p class="line-total">
                 <span class="visually-hidden">{ "Line total: " }</span>{ &line.line_total }
             </p>
-            <button type="button" class="line-remove" aria-disabled={removing.then_some("true")} {onclick}>
-                { if removing { "Removing…" } else { "Remove" } }
-                <span class="visually-hidden">{ format!(" {}", line.name) }</span>
-            </button>
         </li>
     }
 }

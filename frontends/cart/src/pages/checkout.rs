@@ -247,7 +247,7 @@ fn order_summary(view: &CartView) -> Html {
     html! {
         <aside class="summary-box" aria-labelledby="checkout-summary-title">
             <h2 id="checkout-summary-title">
-                { "Your order" }<span class="title-count">{ items(view.item_count) }</span>
+                { "Your order " }<span class="title-count">{ items(view.item_count) }</span>
             </h2>
             <ul class="summary-lines">
                 { for view.lines.iter().map(|line| html! {
@@ -395,10 +395,10 @@ fn error_summary(model: &CheckoutModel, summary: &NodeRef) -> Html {
             let _ = field.focus();
         }
     });
-    let title = match (&model.problem, model.errors.len()) {
-        (Some(_), _) => "Your order was not placed".to_owned(),
-        (None, 1) => "Please correct 1 field".to_owned(),
-        (None, n) => format!("Please correct {n} fields"),
+    let title = match model.errors.len() {
+        _ if model.not_placed => "Your order was not placed".to_owned(),
+        1 => "Please correct 1 field".to_owned(),
+        n => format!("Please correct {n} fields"),
     };
     html! {
         <div class="error-summary" tabindex="-1" ref={summary.clone()} aria-labelledby="checkout-errors-title">
