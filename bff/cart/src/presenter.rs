@@ -158,9 +158,17 @@ pub fn order_view(order: service::Order) -> ui::OrderView {
     }
 }
 
+/// The shopper's orders: those placed or being finished. A checkout that failed (a
+/// declined card, say) bought nothing, so it is no order to list; its own page still
+/// shows what happened.
 pub fn order_history(list: service::OrderList) -> ui::OrderHistory {
     ui::OrderHistory {
-        orders: list.items.into_iter().map(order_view).collect(),
+        orders: list
+            .items
+            .into_iter()
+            .map(order_view)
+            .filter(|order| order.state != ui::OrderState::Failed)
+            .collect(),
     }
 }
 
@@ -365,6 +373,24 @@ mod tests {
         assert_eq!(view.state, ui::OrderState::Failed);
         assert_eq!(view.status_label, "Not placed");
         assert_eq!(view.failure.as_deref(), Some("Your card was declined."));
+    }
+
+    #[test]
+    fn the_history_lists_no_failed_checkouts() {
+        let list = service::OrderList {
+            items: vec![
+                order(service::OrderStatus::Failed),
+                order(service::OrderStatus::Paid),
+                order(service::OrderStatus::Compensating),
+                order(service::OrderStatus::Placed),
+            ],
+        };
+        let states: Vec<ui::OrderState> = order_history(list)
+            .orders
+            .iter()
+            .map(|order| order.state)
+            .collect();
+        assert_eq!(states, [ui::OrderState::Processing, ui::OrderState::Placed]);
     }
 
     #[test]

@@ -31,7 +31,8 @@ pub async fn order(
     Ok(private(StatusCode::OK, &presenter::order_view(order)))
 }
 
-/// `GET /api/cart/orders` — the shopper's orders, newest first; none without a cart.
+/// `GET /api/cart/orders` — the shopper's orders, newest first (failed checkouts left
+/// out); none without a cart.
 pub async fn history(request: HttpRequest, state: web::Data<State>) -> Result<HttpResponse> {
     let Some(cart) = cart_cookie::read(&request) else {
         return Ok(private(StatusCode::OK, &OrderHistory::default()));
