@@ -26,6 +26,7 @@ test_support::on_both_databases!(crate::common::spawn_shop =>
     the_services_refusals_reach_the_shopper,
     checkout_places_the_order_and_only_its_cart_can_see_it,
     a_declined_card_is_a_402_at_the_card_number,
+    checking_out_more_than_is_in_stock_is_a_409_with_the_services_message,
     a_bad_form_is_a_422_naming_every_invalid_field,
     checkout_without_an_idempotency_key_is_a_400_before_anything_else,
     checkout_without_a_cart_is_refused_as_an_empty_cart,
@@ -386,8 +387,25 @@ async fn a_declined_card_is_a_402_at_the_card_number(shop: Shop) {
     assert!(!answer.body["error"]["message"].as_str().unwrap().is_empty());
     // Nothing bought: the cart is as it was, and another card can be tried.
     assert_eq!(shopper.mini_cart().await.item_count, 1);
+    let history: OrderHistory = shopper.get(ORDERS_PATH).await.json();
+    assert!(history.orders.is_empty(), "a declined checkout is no order");
     let answer = shopper.checkout("declined-2", &valid_form()).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let history: OrderHistory = shopper.get(ORDERS_PATH).await.json();
+    assert_eq!(history.orders.len(), 1);
+}
+
+async fn checking_out_more_than_is_in_stock_is_a_409_with_the_services_message(shop: Shop) {
+    let product = shop.cheap_product(5).await;
+    let mut shopper = shop.shopper();
+    shopper.add(product.id, 3).await;
+    shop.set_stock(product.id, 1).await;
+    let answer = shopper.checkout("short-1", &valid_form()).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT, "{}", answer.text);
+    assert_eq!(answer.code(), "out_of_stock");
+    let message = answer.body["error"]["message"].as_str().unwrap();
+    assert!(!message.is_empty());
+    assert_eq!(shopper.mini_cart().await.item_count, 3, "nothing bought");
 }
 
 async fn a_bad_form_is_a_422_naming_every_invalid_field(shop: Shop) {

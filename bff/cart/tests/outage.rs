@@ -70,6 +70,37 @@ async fn a_stopped_cart_service_is_a_503_cart_unavailable_at_once() {
     assert!(!ready.text.contains(port), "{}", ready.text);
 }
 
+/// cart-service works but the catalog does not: the cart is shown as remembered and
+/// marked unchecked, the badge still counts, and checkout passes on the service's 503.
+#[tokio::test]
+async fn while_the_catalog_is_down_the_cart_is_unchecked_and_checkout_waits() {
+    let Some(shop) = spawn_shop(TestDatabase::Sqlite).await else {
+        return;
+    };
+    let product = shop.cheap_product(5).await;
+    let mut shopper = shop.shopper();
+    assert_eq!(shopper.add(product.id, 2).await.status, StatusCode::OK);
+    shop.catalog.stop().await;
+
+    let view = shopper.cart().await;
+    assert!(!view.checked);
+    assert!(!view.can_checkout);
+    assert_eq!(view.lines.len(), 1);
+    assert_eq!(view.lines[0].name, product.name);
+    assert_eq!(view.lines[0].warning, None, "stock unknown is no warning");
+    assert_eq!(shopper.mini_cart().await.item_count, 2);
+
+    let answer = shopper.checkout("catalog-down-1", &valid_form()).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.text
+    );
+    assert_eq!(answer.code(), "catalog_unavailable");
+    assert_eq!(shopper.mini_cart().await.item_count, 2, "nothing bought");
+}
+
 /// A service that accepts connections and never answers: the BFF's deadline must turn
 /// that into a 503 — not before the deadline, and not much after it.
 #[tokio::test]
