@@ -62,6 +62,11 @@ async fn a_stopped_cart_service_is_a_503_cart_unavailable_at_once() {
         }
     );
 
+    // Alive, though not ready.
+    assert_eq!(
+        shopper.get(cart_api::HEALTH_PATH).await.status,
+        StatusCode::OK
+    );
     ready = shopper.get("/api/cart/readyz").await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(ready.body["error"]["message"], "cart-service is not ready");
