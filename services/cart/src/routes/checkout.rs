@@ -59,6 +59,14 @@ pub async fn checkout(
         .await
         .or_db_error("loading a cart")?;
     if lines.is_empty() {
+        // A first attempt with this key may have placed the order (and emptied the cart)
+        // since the key was looked up: then this is its retry.
+        if let Some(order) = orders::by_key(&state.db, key)
+            .await
+            .or_db_error("looking up an idempotency key")?
+        {
+            return replay(&state, order, cart_id, &fingerprint).await;
+        }
         return Err(refusal(
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::CART_EMPTY,
