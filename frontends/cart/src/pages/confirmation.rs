@@ -93,16 +93,18 @@ pub fn ConfirmationPage(props: &ConfirmationProps) -> Html {
         Callback::from(move |()| retries.set(*retries + 1))
     };
 
+    // Each state is drawn afresh (keyed): an element of the loading state reused further
+    // down by the order would count as a layout shift.
     match &*order {
         Fetch::Loading => html! {
-            <section class="confirmation" aria-labelledby="confirmation-title">
+            <section key="loading" class="confirmation" aria-labelledby="confirmation-title">
                 <h1 id="confirmation-title" class="page-title">{ "Your order" }</h1>
                 { skeleton_lines("Loading your order…", 2) }
             </section>
         },
         Fetch::Failed(error) if Failure::of(error) == Failure::Missing => order_missing(),
         Fetch::Failed(error) => html! {
-            <section class="confirmation" aria-labelledby="confirmation-title">
+            <section key="failed" class="confirmation" aria-labelledby="confirmation-title">
                 <h1 id="confirmation-title" class="page-title">{ "Your order" }</h1>
                 { error_panel(error, "your order", &on_retry) }
             </section>
@@ -149,7 +151,7 @@ fn order_view(order: &OrderView) -> Html {
         },
     };
     html! {
-        <section class="confirmation" aria-labelledby="confirmation-title">
+        <section key="order" class="confirmation" aria-labelledby="confirmation-title">
             { heading }
             <div class="confirmation-layout">
                 <div class="summary-box">
