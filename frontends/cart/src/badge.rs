@@ -1,6 +1,7 @@
 //! The header's cart badge: a link to the cart with the number of items in it. It is also
 //! where the catalog's add-to-cart requests are carried out, because it is on every page
-//! that has an "Add to cart" button.
+//! that has an "Add to cart" button; once it listens it announces `cart:ready`, which an
+//! add made before the badge loaded waits for.
 
 use crate::{api, sync};
 use cart_api::CART_PAGE;
@@ -9,6 +10,9 @@ use mfe_kit::events::{self, AddToCart, AddToCartFailed, CartChanged};
 use mfe_kit::http::{ApiError, Failure};
 use std::rc::Rc;
 use yew::prelude::*;
+
+/// The owner name other MFEs wait for (`cart:ready`, see `mfe_kit::events::when_ready`).
+const CART: &str = "cart";
 
 /// How long "Added" stays under the badge.
 const ADDED_MS: u32 = 2_500;
@@ -136,15 +140,21 @@ pub fn Badge() -> Html {
                     }
                 });
             });
-            move || drop((other_tabs, changed, adds))
+            // Pages that asked for an add before the badge was here are waiting for this.
+            events::announce_ready(CART);
+            move || {
+                events::withdraw_ready(CART);
+                drop((other_tabs, changed, adds));
+            }
         });
     }
 
-    // The link's name is its text ("Cart 3 items"), so what is seen is what is heard.
+    // The link's name is its text ("Cart, 3 items"), so what is seen is what is heard.
     let count = match state.count {
         Some(0) => html! { <span class="visually-hidden">{ ", empty" }</span> },
         Some(count) => html! {
             <span class="badge-count">
+                <span class="visually-hidden">{ ", " }</span>
                 { bubble_text(count) }
                 <span class="visually-hidden">{ if count == 1 { " item" } else { " items" } }</span>
             </span>
