@@ -203,8 +203,10 @@ fn api_locations(bffs: &[(&Slice, &str)]) -> String {
             slice.unavailable_code(),
             slice.unavailable_message()
         );
+        // `/api/cart` itself is a resource too (the cart); without its own location nginx
+        // would redirect it to `/api/cart/`.
         out.push_str(&format!(
-            "        location /api/{name}/ {{\n{proxy}        }}\n        location @{name}_unavailable {{\n            default_type application/json;\n            include {SECURITY_HEADERS};\n            add_header Retry-After 2 always;\n            return 503 '{body}';\n        }}\n"
+            "        location = /api/{name} {{\n{proxy}        }}\n        location /api/{name}/ {{\n{proxy}        }}\n        location @{name}_unavailable {{\n            default_type application/json;\n            include {SECURITY_HEADERS};\n            add_header Retry-After 2 always;\n            return 503 '{body}';\n        }}\n"
         ));
     }
     out

@@ -63,7 +63,7 @@ pub const SLICES: &[Slice] = &[
     Slice {
         name: "cart",
         label: "The cart",
-        built: false,
+        built: true,
         pages: &["~ ^/(?:cart|checkout)(?:/|$)"],
         header: &[("cart-badge", "badge")],
         calls: &["catalog"],

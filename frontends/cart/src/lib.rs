@@ -19,27 +19,9 @@ use yew::prelude::*;
 /// other fragment throws, and the shell shows that slot's fallback.
 #[wasm_bindgen]
 pub fn mount(element: web_sys::Element, props: JsValue) -> Result<(), JsValue> {
-    drop_empty_prefetch(&props);
     mfe_kit::mount::<Root>(element, &props, |fragment| {
         matches!(fragment, Fragment::Page | Fragment::Badge).then_some(RootProps { fragment })
     })
-}
-
-/// On the cart's own pages the shell mounts the page and the badge together, the badge with
-/// an empty `prefetch`. mfe_kit makes any mount that brings a `prefetch` settle every early
-/// request still pending, so the badge would read the page's answer a second time (its
-/// body is then gone) and the page would get that spoilt copy. A mount with nothing to
-/// wait for does not wait.
-fn drop_empty_prefetch(props: &JsValue) {
-    let Some(props) = props.dyn_ref::<js_sys::Object>() else {
-        return;
-    };
-    let prefetch = js_sys::Reflect::get(props, &"prefetch".into()).unwrap_or(JsValue::UNDEFINED);
-    if let Some(prefetch) = prefetch.dyn_ref::<js_sys::Object>() {
-        if js_sys::Object::keys(prefetch).length() == 0 {
-            let _ = js_sys::Reflect::delete_property(props, &"prefetch".into());
-        }
-    }
 }
 
 /// Removes the cart from `element`.

@@ -299,11 +299,17 @@ pub(crate) async fn settle_prefetched(patience_ms: i32) {
         else {
             continue;
         };
+        // Someone asked for it meanwhile and read it: a body is read once.
+        if PREFETCHED
+            .with(|prefetched| take(&mut prefetched.borrow_mut(), &url))
+            .is_none()
+        {
+            continue;
+        }
         let body = match response.json() {
             Ok(json) => within(json, patience_ms).await,
             Err(_) => None,
         };
-        PREFETCHED.with(|prefetched| take(&mut prefetched.borrow_mut(), &url));
         let answer = Ready {
             status: response.status(),
             ok: response.ok(),
@@ -328,13 +334,15 @@ async fn within(promise: js_sys::Promise, ms: i32) -> Option<JsValue> {
 }
 
 /// Keeps the shell's early requests (`props.prefetch`) until the app asks for them.
-/// Returns how many there are.
+/// Returns how many this mount brought (another mount's pending requests are not its
+/// business: a header badge mounted with none must not wait for, or read, the page's).
 pub(crate) fn accept_prefetched(prefetch: &JsValue) -> usize {
     let Some(object) = prefetch.dyn_ref::<js_sys::Object>() else {
         return 0;
     };
     PREFETCHED.with(|prefetched| {
         let mut prefetched = prefetched.borrow_mut();
+        let mut brought = 0;
         for entry in js_sys::Object::entries(object).iter() {
             let entry: js_sys::Array = entry.unchecked_into();
             if let (Some(url), Ok(promise)) = (
@@ -343,9 +351,10 @@ pub(crate) fn accept_prefetched(prefetch: &JsValue) -> usize {
             ) {
                 take(&mut prefetched, &url);
                 prefetched.push((url, promise));
+                brought += 1;
             }
         }
-        prefetched.len()
+        brought
     })
 }
 

@@ -164,3 +164,31 @@ async fn a_slot_unmounted_while_its_data_loads_is_never_rendered() {
 
     assert_eq!(slot.inner_html(), "<p>Loading the shop…</p>");
 }
+
+#[wasm_bindgen_test]
+async fn a_mount_without_early_requests_renders_at_once_beside_one_that_waits() {
+    // The page brings an early request that has not answered; a header fragment mounted
+    // meanwhile with an empty `prefetch` must neither wait for it nor read it.
+    let page = element("<p>Loading the page…</p>");
+    let never = js_sys::Promise::new(&mut |_, _| {});
+    let prefetch = js_sys::Object::new();
+    js_sys::Reflect::set(&prefetch, &"/api/test/slow-page".into(), &never).unwrap();
+    let page_props = props(Some("page"), None);
+    js_sys::Reflect::set(&page_props, &"prefetch".into(), &prefetch).unwrap();
+    mount_page(&page, "the page", &page_props).unwrap();
+
+    let badge = element("");
+    let badge_props = props(Some("page"), None);
+    js_sys::Reflect::set(&badge_props, &"prefetch".into(), &js_sys::Object::new()).unwrap();
+    mount_page(&badge, "the badge", &badge_props).unwrap();
+    settle().await;
+
+    assert!(
+        badge.inner_html().contains("the badge"),
+        "{}",
+        badge.inner_html()
+    );
+    assert_eq!(page.inner_html(), "<p>Loading the page…</p>");
+    mfe_kit::unmount(&page);
+    mfe_kit::unmount(&badge);
+}
