@@ -24,7 +24,8 @@ pub const PATIENCE: Duration = Duration::from_secs(15);
 
 pub struct Shop {
     runtime: tokio::runtime::Runtime,
-    // Stopped in this order when dropped: the gateways, chromedriver, then the servers.
+    // Stopped in this order when dropped: the gateways (and lone BFFs), chromedriver, then
+    // the servers.
     gateways: Mutex<Vec<Child>>,
     chromedriver: Child,
     servers: Servers,
@@ -120,6 +121,24 @@ impl Shop {
             .map_err(|_| anyhow::anyhow!("gateway list poisoned"))?
             .push(child);
         Ok((format!("http://127.0.0.1:{port}"), site))
+    }
+
+    /// One more BFF of slice `name`, calling its service at `service_url` (say, where
+    /// nothing listens, to see the slice's service down); stopped with the shop. Returns
+    /// its `host:port`, for [`Shop::gateway`]'s `bffs`.
+    pub fn lone_bff(&self, name: &str, service_url: &str) -> Result<String> {
+        let slice = xtask::slices::get(name).with_context(|| format!("no slice {name}"))?;
+        let (child, port) = stack::start_lone_bff(
+            slice,
+            service_url,
+            Profile::Debug,
+            &self.work.join(format!("lone-{name}-bff")),
+        )?;
+        self.gateways
+            .lock()
+            .map_err(|_| anyhow::anyhow!("process list poisoned"))?
+            .push(child);
+        Ok(format!("127.0.0.1:{port}"))
     }
 
     /// A new headless Chromium session (its own profile: a cold cache).

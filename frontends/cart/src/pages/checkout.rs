@@ -143,18 +143,27 @@ pub fn CheckoutPage() -> Html {
     };
 
     // One listener for every field: each is named as in the contract.
-    let oninput = {
+    // What a field holds now. Typing fires `input`; a select, autofill and some assistive
+    // tools may fire only `change`: both are read.
+    let read_field = {
         let model = model.clone();
-        Callback::from(move |event: InputEvent| {
-            let field: web_sys::Element = event.target_unchecked_into();
+        move |target: Option<web_sys::EventTarget>| {
+            let Some(field) = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+                return;
+            };
             let value = js_sys::Reflect::get(&field, &"value".into())
                 .ok()
                 .and_then(|value| value.as_string());
             if let (Some(name), Some(value)) = (field.get_attribute("name"), value) {
                 model.borrow_mut().set_field(&name, value);
             }
-        })
+        }
     };
+    let oninput = {
+        let read_field = read_field.clone();
+        Callback::from(move |event: InputEvent| read_field(event.target()))
+    };
+    let onchange = Callback::from(move |event: Event| read_field(event.target()));
 
     let onsubmit = {
         let (model, redraw) = (model.clone(), redraw.clone());
@@ -199,7 +208,7 @@ pub fn CheckoutPage() -> Html {
         Fetch::Loaded(view) if !view.can_checkout => needs_attention(),
         Fetch::Loaded(view) => html! {
             <div class="checkout-layout">
-                <form class="checkout-form" novalidate=true {oninput} {onsubmit} aria-labelledby="checkout-title">
+                <form class="checkout-form" novalidate=true {oninput} {onchange} {onsubmit} aria-labelledby="checkout-title">
                     { checkout_fields(&model.borrow(), &view.total, &summary) }
                 </form>
                 { order_summary(view) }
