@@ -11,7 +11,7 @@ use cart_api::{CART_PAGE, CHECKOUT_PAGE};
 use gloo_events::EventListener;
 use mfe_kit::set_title;
 use std::cell::RefCell;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
 /// Where an order's confirmation lives, before its id.
@@ -117,27 +117,7 @@ fn push_history(href: &str) {
 
 /// Turns a plain click on a link to a cart page into a client-side navigation.
 fn follow_link(event: &MouseEvent) {
-    if event.default_prevented()
-        || event.button() != 0
-        || event.ctrl_key()
-        || event.meta_key()
-        || event.shift_key()
-        || event.alt_key()
-    {
-        return;
-    }
-    let anchor = event
-        .target()
-        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        .and_then(|element| element.closest("a[href]").ok().flatten());
-    let Some(anchor) = anchor else {
-        return;
-    };
-    if anchor.has_attribute("target") || anchor.has_attribute("download") {
-        return;
-    }
-    if let Some(route) = anchor
-        .get_attribute("href")
+    if let Some(route) = mfe_kit::links::plain_link_click(event)
         .as_deref()
         .and_then(route_of_link)
     {

@@ -10,7 +10,7 @@ use catalog_api::{InvalidParameter, ListingQuery};
 use gloo_events::EventListener;
 use mfe_kit::set_title;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
 /// Where the shopper-facing listing lives (the API's path minus its `/api/catalog` prefix).
@@ -181,27 +181,7 @@ fn push_history(route: &Route) {
 /// Turns a plain click on an internal link into a client-side navigation. One handler on
 /// the root serves every link the catalog draws.
 fn follow_link(event: &MouseEvent, navigator: &Navigator) {
-    if event.default_prevented()
-        || event.button() != 0
-        || event.ctrl_key()
-        || event.meta_key()
-        || event.shift_key()
-        || event.alt_key()
-    {
-        return;
-    }
-    let anchor = event
-        .target()
-        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        .and_then(|element| element.closest("a[href]").ok().flatten());
-    let Some(anchor) = anchor else {
-        return;
-    };
-    if anchor.has_attribute("target") || anchor.has_attribute("download") {
-        return;
-    }
-    if let Some(route) = anchor
-        .get_attribute("href")
+    if let Some(route) = mfe_kit::links::plain_link_click(event)
         .as_deref()
         .and_then(route_of_link)
     {

@@ -31,6 +31,7 @@
 pub mod events;
 mod fragment;
 pub mod http;
+pub mod links;
 
 pub use fragment::Fragment;
 
