@@ -247,6 +247,7 @@ mod tests {
                 "{config}"
             );
             assert!(config.contains(&format!("location /api/{name}/ {{")));
+            assert!(config.contains(&format!("location = /api/{name} {{")));
             assert!(config.contains(&format!("proxy_pass http://{name}_bff;")));
             assert!(config.contains(&format!("location @{name}_unavailable {{")));
             assert!(config.contains(&format!("\"code\":\"{name}_unavailable\"")));
