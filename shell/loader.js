@@ -3,8 +3,9 @@
 // 2. finds the micro-frontend of each slot in the page: header slots name theirs, and
 //    nginx names the main slot's from the route (`$main_mfe`; none = no such page),
 // 3. starts the main slot first — its MFE's JS, wasm and CSS and the page's first data —
-//    and the header fragments only once the main slot is mounted or has failed (or after
-//    HEADER_DELAY_MS), so they never take bandwidth or the main thread from the page.
+//    and the header fragments only once the main slot has drawn its first screen or has
+//    failed (or after HEADER_DELAY_MS), so they never take bandwidth or the main thread
+//    from the page.
 //    A header fragment of the main slot's own MFE comes with it: same bundle, no cost.
 // 4. mounts each MFE into its slot, or shows that slot's designed fallback when the MFE is
 //    missing, fails to load, throws, or crashes. The rest of the page keeps working.
@@ -15,6 +16,9 @@
 const PATIENCE_MS = 12000;
 // The longest the header fragments wait for the main slot before they start loading.
 const HEADER_DELAY_MS = 3000;
+// Once mounted, the longest the main slot's first screen is waited for (mfe-kit announces
+// it with an `mfe:rendered` event on the slot); an MFE that never says so costs this much.
+const FIRST_RENDER_MS = 1000;
 
 const path = location.pathname.replace(/\/+$/, '') || '/';
 const main = document.querySelector('[data-slot="main"]');
@@ -151,7 +155,16 @@ if (!main.dataset.mfe) {
 }
 readManifest().then((manifest) => {
   const mainName = main.dataset.mfe;
-  const mainSettled = mainName ? fill(main, manifest) : Promise.resolve();
+  // Listening before the mount: the event may come before fill() settles.
+  const mainDrawn = new Promise((resolve) => {
+    main.addEventListener('mfe:rendered', resolve, { once: true });
+  });
+  const mainSettled = mainName
+    ? fill(main, manifest).then(() => {
+        if (main.dataset.state !== 'mounted') return undefined;
+        return Promise.race([mainDrawn, new Promise((resolve) => setTimeout(resolve, FIRST_RENDER_MS))]);
+      })
+    : Promise.resolve();
   const headersMayLoad = Promise.race([
     mainSettled,
     new Promise((resolve) => setTimeout(resolve, HEADER_DELAY_MS)),

@@ -1,8 +1,10 @@
 //! Load for the cart slice's benchmarks, through the shop's gateway as browsers send it.
 //!
-//! - `cart-load prepare <shop-url> <carts> <lua-file>`: makes `<carts>` guest carts (one
-//!   add-to-cart each, keeping the `cart_id` cookie) and writes a wrk script that adds one
-//!   unit of a product to one of them per request, cycling through carts and products.
+//! - `cart-load prepare <shop-url> <carts> <lua-file> [<service-lua-file>]`: makes `<carts>`
+//!   guest carts (one add-to-cart each, keeping the `cart_id` cookie) and writes a wrk
+//!   script that adds one unit of a product to one of them per request, cycling through
+//!   carts and products — and, if asked, the same adds as cart-service's own requests
+//!   (`POST /carts/{id}/lines`), to measure the service without the BFF and nginx.
 //! - `cart-load checkout <shop-url> <concurrency> <seconds>`: fills fresh carts first (not
 //!   timed), then checks them out `<concurrency>` at a time for up to `<seconds>` and prints
 //!   one JSON line: `{"checkouts": n, "seconds": s, "per_second": r, "p50_ms": .., "p99_ms": .., "failed": f}`.
@@ -19,10 +21,13 @@ use std::time::{Duration, Instant};
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["prepare", shop, carts, lua] => {
+        ["prepare", shop, carts, lua, rest @ ..] => {
             let load = Load::new(shop).await?;
             let carts = load.carts(carts.parse().context("carts must be a number")?).await?;
             std::fs::write(lua, wrk_script(&carts, &load.products))?;
+            if let [service_lua] = rest {
+                std::fs::write(service_lua, service_script(&carts, &load.products))?;
+            }
             Ok(())
         }
         ["checkout", shop, concurrency, seconds] => {
@@ -32,7 +37,7 @@ async fn main() -> Result<()> {
             load.checkouts(concurrency, Duration::from_secs(seconds)).await
         }
         _ => bail!(
-            "usage: cart-load prepare <shop-url> <carts> <lua-file> | checkout <shop-url> <concurrency> <seconds>"
+            "usage: cart-load prepare <shop-url> <carts> <lua-file> [<service-lua-file>] | checkout <shop-url> <concurrency> <seconds>"
         ),
     }
 }
@@ -225,8 +230,13 @@ fn form() -> CheckoutForm {
     }
 }
 
+/// How many different products each cart of the add-to-cart benchmark holds: a usual
+/// cart, not one with every product of the shop in it.
+const PRODUCTS_PER_CART: usize = 4;
+
 /// A wrk script adding one unit per request to one of `carts`, cycling through carts and
-/// then products, so no line reaches the 99 limit during a run.
+/// then through that cart's [`PRODUCTS_PER_CART`] products (the i-th cart's start at the
+/// i-th product), so no line reaches the 99 limit during a run.
 fn wrk_script(carts: &[String], products: &[i64]) -> String {
     let carts: Vec<String> = carts.iter().map(|c| format!("{c:?}")).collect();
     let products: Vec<String> = products.iter().map(i64::to_string).collect();
@@ -234,14 +244,39 @@ fn wrk_script(carts: &[String], products: &[i64]) -> String {
         "local carts = {{ {} }}\n\
          local products = {{ {} }}\n\
          local n = 0\n\
+         local PER_CART = {PRODUCTS_PER_CART}\n\
          request = function()\n  \
            n = n + 1\n  \
            local cart = carts[(n % #carts) + 1]\n  \
-           local product = products[(math.floor(n / #carts) % #products) + 1]\n  \
+           local product = products[((n % #carts) + math.floor(n / #carts) % PER_CART) % #products + 1]\n  \
            return wrk.format(\"POST\", \"{}\", {{ [\"Content-Type\"] = \"application/json\", [\"X-CSRF\"] = \"1\", [\"Cookie\"] = cart }}, '{{\"product_id\":' .. product .. ',\"quantity\":1}}')\n\
          end\n",
         carts.join(", "),
         products.join(", "),
         cart_api::ITEMS_PATH
+    )
+}
+
+/// The adds of [`wrk_script`], sent to cart-service itself: the cookie's value is the
+/// cart's id.
+fn service_script(carts: &[String], products: &[i64]) -> String {
+    let ids: Vec<String> = carts
+        .iter()
+        .map(|c| format!("{:?}", c.trim_start_matches("cart_id=")))
+        .collect();
+    let products: Vec<String> = products.iter().map(i64::to_string).collect();
+    format!(
+        "local carts = {{ {} }}\n\
+         local products = {{ {} }}\n\
+         local n = 0\n\
+         local PER_CART = {PRODUCTS_PER_CART}\n\
+         request = function()\n  \
+           n = n + 1\n  \
+           local cart = carts[(n % #carts) + 1]\n  \
+           local product = products[((n % #carts) + math.floor(n / #carts) % PER_CART) % #products + 1]\n  \
+           return wrk.format(\"POST\", \"/carts/\" .. cart .. \"/lines\", {{ [\"Content-Type\"] = \"application/json\" }}, '{{\"product_id\":' .. product .. ',\"quantity\":1}}')\n\
+         end\n",
+        ids.join(", "),
+        products.join(", "),
     )
 }

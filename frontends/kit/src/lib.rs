@@ -124,8 +124,27 @@ fn render<C: BaseComponent>(app: &RefCell<App>, element: Element, props: C::Prop
     }
     // The slot may hold the shell's "loading" placeholder; the app owns it from now on.
     element.set_inner_html("");
-    let handle = yew::Renderer::<C>::with_root_and_props(element, props).render();
+    let handle = yew::Renderer::<C>::with_root_and_props(element.clone(), props).render();
     *app.borrow_mut() = App::Rendered(Box::new(move || handle.destroy()));
+    announce_rendered(element);
+}
+
+/// The event on a slot's element that says its MFE has drawn its first screen (the shell
+/// loads the header fragments only then, so they do not delay the page).
+pub const RENDERED_EVENT: &str = "mfe:rendered";
+
+/// Sends [`RENDERED_EVENT`] on `element` once Yew has run the first render it scheduled
+/// (its scheduler runs on microtasks, which all finish before a timer's task).
+fn announce_rendered(element: Element) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let send = wasm_bindgen::closure::Closure::once_into_js(move || {
+        if let Ok(event) = web_sys::CustomEvent::new(RENDERED_EVENT) {
+            let _ = element.dispatch_event(&event);
+        }
+    });
+    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(send.unchecked_ref(), 0);
 }
 
 /// Removes whatever [`mount`] rendered into `element`, leaves the element empty, and

@@ -192,3 +192,30 @@ async fn a_mount_without_early_requests_renders_at_once_beside_one_that_waits() 
     mfe_kit::unmount(&page);
     mfe_kit::unmount(&badge);
 }
+
+#[wasm_bindgen_test]
+async fn the_slot_hears_when_the_first_screen_is_drawn() {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let slot = element("<p>Loading the shop…</p>");
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(None::<String>));
+    let listener = {
+        let (seen, slot) = (seen.clone(), slot.clone());
+        Closure::<dyn Fn()>::new(move || *seen.borrow_mut() = Some(slot.inner_html()))
+    };
+    slot.add_event_listener_with_callback(
+        mfe_kit::RENDERED_EVENT,
+        listener.as_ref().unchecked_ref(),
+    )
+    .unwrap();
+    mount_page(&slot, "drawn", &props(Some("page"), None)).unwrap();
+    assert_eq!(*seen.borrow(), None, "not before the render");
+    common::sleep(50).await;
+
+    let html = seen.borrow().clone().expect("mfe:rendered was sent");
+    assert!(
+        html.contains("drawn"),
+        "when the event came the slot held {html}"
+    );
+    mfe_kit::unmount(&slot);
+}

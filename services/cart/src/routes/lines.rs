@@ -117,15 +117,18 @@ async fn remove_and_answer(
 /// `product_id`: 404 for an unknown cart, 422 `unknown_product` for a product the catalog
 /// does not sell, 503 `catalog_unavailable` when it cannot be asked.
 async fn offers_with(state: &AppState, cart_id: &str, product_id: i64) -> Result<(Offers, Offer)> {
-    if !carts::exists(&state.db, cart_id)
+    let lines = carts::lines(&state.db, cart_id)
         .await
-        .or_db_error("looking up a cart")?
+        .or_db_error("loading a cart")?;
+    // A cart with lines exists; only an empty answer needs the second question.
+    if lines.is_empty()
+        && !carts::exists(&state.db, cart_id)
+            .await
+            .or_db_error("looking up a cart")?
     {
         return Err(no_such_cart());
     }
-    let mut ids: Vec<i64> = carts::lines(&state.db, cart_id)
-        .await
-        .or_db_error("loading a cart")?
+    let mut ids: Vec<i64> = lines
         .iter()
         .map(|line| line.product_id)
         .filter(|id| *id != product_id)
