@@ -545,7 +545,9 @@ fn first_product(
         report,
         "\nWhere the time goes on the slow phone with the cart badge in the header (last run: \
          request start → response end, and the shell's and MFEs' marks). The header bundles \
-         start only once the main slot has mounted, so they do not compete with it:\n\n```\n{slow_waterfall}```"
+         start only once the main slot has drawn its first screen (mfe-kit's `mfe:rendered`), so \
+         they do not compete with it: the cart's files are requested as the first cards \
+         appear:\n\n```\n{slow_waterfall}```"
     )?;
     writeln!(
         report,
