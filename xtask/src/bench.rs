@@ -206,6 +206,15 @@ fn build_times(report: &mut String, tools: &Tools) -> Result<()> {
     Ok(())
 }
 
+/// Only [`cart`]'s numbers, printed: for trying a change to the cart's hot path.
+pub fn measure_cart() -> Result<()> {
+    let tools = tools::ensure(Purpose::Bench)?;
+    let mut report = String::new();
+    cart(&mut report, &tools)?;
+    println!("\n{report}");
+    Ok(())
+}
+
 /// Add-to-cart and checkout through nginx, with both databases on a throw-away PostgreSQL
 /// (release builds). Stock is raised first so that every request can succeed: what is
 /// measured is the work of a successful add and a successful checkout.

@@ -16,6 +16,7 @@ cargo xtask <command>
   test                       install what is missing, then fmt and clippy checks, unit and
                              integration tests on SQLite and PostgreSQL, and browser tests
   bench                      measure bundle sizes, throughput and time to first product
+  bench cart                 only the cart's throughput (printed, docs/ left as they are)
                              (writes docs/BENCHMARKS.md)
   build-mfe <name>           build one micro-frontend (trunk) into target/mfe-build/<name>
   deploy <name>              build one micro-frontend and make it live in var/site — a running
@@ -47,6 +48,7 @@ fn run_command() -> Result<()> {
     match command {
         "up" => up(rest),
         "test" => test(),
+        "bench" if rest.first().map(String::as_str) == Some("cart") => xtask::bench::measure_cart(),
         "bench" => xtask::bench::measure_all(),
         "build-mfe" => {
             let tools = tools::ensure(Purpose::Run)?;

@@ -39,6 +39,8 @@ pub fn service_configuration(
         upstream_timeout: UPSTREAM_TIMEOUT,
         reservation_ttl_seconds: 900,
         failpoint: None,
+        // Tests change stock in the catalog and expect the next add to see it.
+        offer_cache: std::time::Duration::ZERO,
     }
 }
 

@@ -88,12 +88,20 @@ pub async fn add_line(
     offer: &Offer,
     quantity: i32,
     limit: i32,
+    was_in_cart: bool,
 ) -> Result<LineChange, DbErr> {
     let tx = db.begin().await?;
     if !touch(&tx, cart_id).await? {
         return Ok(LineChange::NoSuchCart);
     }
-    let in_cart = quantity_in_cart(&tx, cart_id, offer.product_id).await?;
+    // A line the cart held when it was read still counts as one (it may have been removed
+    // meanwhile; then the upsert adds it back, and the count is what it was): only a new
+    // product needs the count, read under the cart's lock so the limit is exact.
+    let in_cart = if was_in_cart {
+        Some(0)
+    } else {
+        quantity_in_cart(&tx, cart_id, offer.product_id).await?
+    };
     if in_cart.is_none() && line_count(&tx, cart_id).await? >= MAX_LINES as u64 {
         return Ok(LineChange::TooManyLines);
     }

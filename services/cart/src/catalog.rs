@@ -8,7 +8,8 @@ use catalog_service_api::{self as catalog, paths, Offer, OutOfStock, Reservation
 use platform::upstream::{HttpMethod, Rejection, Upstream, UpstreamConfig};
 use platform::Error;
 use std::collections::HashMap;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// The `code` of every answer given while the catalog cannot be reached.
 pub const UNAVAILABLE: &str = cart_service_api::codes::CATALOG_UNAVAILABLE;
@@ -19,6 +20,58 @@ pub struct Catalog {
     calls: Upstream,
     /// For showing a cart: a shorter deadline, since the cart can be shown without it.
     glances: Upstream,
+    /// Offers lately asked for changes to carts.
+    cache: OfferCache,
+}
+
+/// Offers asked of the catalog, used again for a short while: an add to a cart then needs
+/// no call to the catalog when its product was asked about a moment ago. Products the
+/// catalog does not know are never kept, so they are asked about every time.
+struct OfferCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<i64, (Offer, Instant)>>,
+}
+
+impl OfferCache {
+    /// More entries than this and the stale ones are dropped when new ones come.
+    const PRUNE_FROM: usize = 10_000;
+
+    fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The offers of all of `ids` if every one was asked within the TTL before `now`.
+    fn fresh(&self, ids: &[i64], now: Instant) -> Option<Offers> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let entries = self.entries.lock().ok()?;
+        ids.iter()
+            .map(|id| {
+                let (offer, asked) = entries.get(id)?;
+                (now.saturating_duration_since(*asked) < self.ttl).then(|| (*id, offer.clone()))
+            })
+            .collect()
+    }
+
+    fn remember(&self, offers: &Offers, now: Instant) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() > Self::PRUNE_FROM {
+            let ttl = self.ttl;
+            entries.retain(|_, (_, asked)| now.saturating_duration_since(*asked) < ttl);
+        }
+        for (id, offer) in offers {
+            entries.insert(*id, (offer.clone(), now));
+        }
+    }
 }
 
 /// The current offers of some products, by product id; unknown ids are missing.
@@ -54,7 +107,7 @@ pub enum ReleaseError {
 }
 
 impl Catalog {
-    pub fn new(base_url: &str, timeout: Duration) -> anyhow::Result<Self> {
+    pub fn new(base_url: &str, timeout: Duration, offer_cache: Duration) -> anyhow::Result<Self> {
         let upstream = |timeout| {
             Upstream::new(
                 UpstreamConfig::new(base_url, timeout),
@@ -66,14 +119,21 @@ impl Catalog {
         Ok(Self {
             calls: upstream(timeout)?,
             glances: upstream(timeout.min(Duration::from_millis(800)))?,
+            cache: OfferCache::new(offer_cache),
         })
     }
 
-    /// The offers for `ids`; [`Error::Unavailable`] (503 `catalog_unavailable`) when the
-    /// catalog cannot be asked.
+    /// The offers for `ids`, for a change to a cart: asked of the catalog unless all were
+    /// asked within the offer cache's TTL; [`Error::Unavailable`] (503
+    /// `catalog_unavailable`) when the catalog cannot be asked.
     #[tracing::instrument(skip(self))]
     pub async fn offers(&self, ids: &[i64]) -> Result<Offers, Error> {
-        Self::ask_offers(&self.calls, ids).await
+        if let Some(offers) = self.cache.fresh(ids, Instant::now()) {
+            return Ok(offers);
+        }
+        let offers = Self::ask_offers(&self.calls, ids).await?;
+        self.cache.remember(&offers, Instant::now());
+        Ok(offers)
     }
 
     /// The offers for `ids` if the catalog answers quickly; `None` otherwise (the caller
@@ -169,4 +229,62 @@ fn out_of_stock(rejection: &Rejection) -> Option<OutOfStock> {
     rejection
         .json::<OutOfStock>()
         .filter(|body| body.error.code == catalog::OUT_OF_STOCK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer(id: i64, available: i32) -> Offer {
+        Offer {
+            product_id: id,
+            slug: format!("p{id}"),
+            name: format!("Product {id}"),
+            price_minor: 100,
+            currency: "EUR".into(),
+            available,
+        }
+    }
+
+    fn offers(list: &[Offer]) -> Offers {
+        list.iter().map(|o| (o.product_id, o.clone())).collect()
+    }
+
+    #[test]
+    fn kept_offers_answer_within_the_ttl_only() {
+        let cache = OfferCache::new(Duration::from_secs(1));
+        let start = Instant::now();
+        cache.remember(&offers(&[offer(1, 5), offer(2, 3)]), start);
+        let later = start + Duration::from_millis(900);
+        assert_eq!(
+            cache.fresh(&[1, 2], later).map(|o| o[&1].available),
+            Some(5)
+        );
+        assert_eq!(cache.fresh(&[1, 2], start + Duration::from_secs(1)), None);
+    }
+
+    #[test]
+    fn one_unknown_or_stale_id_means_asking_again() {
+        let cache = OfferCache::new(Duration::from_secs(1));
+        let start = Instant::now();
+        cache.remember(&offers(&[offer(1, 5)]), start);
+        // 2 was never kept: the catalog may not know it, and must say so itself.
+        assert_eq!(cache.fresh(&[1, 2], start), None);
+        cache.remember(&offers(&[offer(2, 1)]), start + Duration::from_millis(800));
+        assert_eq!(
+            cache.fresh(&[1, 2], start + Duration::from_millis(1100)),
+            None
+        );
+        assert!(cache
+            .fresh(&[2], start + Duration::from_millis(1100))
+            .is_some());
+    }
+
+    #[test]
+    fn a_zero_ttl_keeps_nothing() {
+        let cache = OfferCache::new(Duration::ZERO);
+        let now = Instant::now();
+        cache.remember(&offers(&[offer(1, 5)]), now);
+        assert_eq!(cache.fresh(&[1], now), None);
+    }
 }

@@ -24,6 +24,11 @@ pub struct Configuration {
     /// `CART_SERVICE__FAILPOINT` (unset): crash on purpose after a checkout step, for
     /// the crash tests.
     pub failpoint: Option<Failpoint>,
+    /// `CART_SERVICE__OFFER_CACHE_MS` (default 1000): how long an offer (name, price, units
+    /// available) asked of the catalog for an add or a quantity change is used again
+    /// before it is asked again; 0 asks every time. Showing a cart and checking out always
+    /// ask (checkout's reservation is the authority on stock and price).
+    pub offer_cache: Duration,
 }
 
 /// Where a checkout crashes on purpose: the process exits (status 137, as if killed)
@@ -93,6 +98,7 @@ impl Configuration {
             )?),
             reservation_ttl_seconds,
             failpoint,
+            offer_cache: Duration::from_millis(var_or("CART_SERVICE__OFFER_CACHE_MS", 1000)?),
         })
     }
 }

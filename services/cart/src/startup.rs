@@ -41,6 +41,7 @@ impl Application {
         let catalog = Arc::new(Catalog::new(
             &configuration.catalog_service_url,
             configuration.upstream_timeout,
+            configuration.offer_cache,
         )?);
         let saga = Arc::new(Saga {
             db: db.clone(),

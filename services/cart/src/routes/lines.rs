@@ -27,12 +27,12 @@ pub async fn add(
             format!("The quantity must be 1 to {MAX_QUANTITY}."),
         ));
     }
-    let (offers, offer) = offers_with(&state, cart_id, product_id).await?;
+    let (offers, offer, in_cart) = offers_with(&state, cart_id, product_id).await?;
     if offer.available <= 0 {
         return Err(sold_out(&offer));
     }
     let limit = MAX_QUANTITY.min(offer.available);
-    match carts::add_line(&state.db, cart_id, &offer, quantity, limit)
+    match carts::add_line(&state.db, cart_id, &offer, quantity, limit, in_cart)
         .await
         .or_db_error("adding to a cart")?
     {
@@ -69,7 +69,7 @@ pub async fn set_quantity(
     if quantity == 0 {
         return remove_and_answer(&state, cart_id, product_id).await;
     }
-    let (offers, offer) = offers_with(&state, cart_id, product_id).await?;
+    let (offers, offer, _) = offers_with(&state, cart_id, product_id).await?;
     match carts::set_quantity(&state.db, cart_id, &offer, quantity)
         .await
         .or_db_error("changing a cart line")?
@@ -116,7 +116,13 @@ async fn remove_and_answer(
 /// The catalog's offers for the cart's products and `product_id`, and the offer of
 /// `product_id`: 404 for an unknown cart, 422 `unknown_product` for a product the catalog
 /// does not sell, 503 `catalog_unavailable` when it cannot be asked.
-async fn offers_with(state: &AppState, cart_id: &str, product_id: i64) -> Result<(Offers, Offer)> {
+/// The offers of the cart's products and `product_id`'s, that one's offer, and whether the
+/// cart held that product when it was read.
+async fn offers_with(
+    state: &AppState,
+    cart_id: &str,
+    product_id: i64,
+) -> Result<(Offers, Offer, bool)> {
     let lines = carts::lines(&state.db, cart_id)
         .await
         .or_db_error("loading a cart")?;
@@ -128,6 +134,7 @@ async fn offers_with(state: &AppState, cart_id: &str, product_id: i64) -> Result
     {
         return Err(no_such_cart());
     }
+    let in_cart = lines.iter().any(|line| line.product_id == product_id);
     let mut ids: Vec<i64> = lines
         .iter()
         .map(|line| line.product_id)
@@ -147,7 +154,7 @@ async fn offers_with(state: &AppState, cart_id: &str, product_id: i64) -> Result
             format!("The shop does not sell a product {product_id}."),
         )
     })?;
-    Ok((offers, offer))
+    Ok((offers, offer, in_cart))
 }
 
 /// 200 with the cart as it is now, checked with `offers`.
