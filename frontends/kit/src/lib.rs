@@ -133,8 +133,10 @@ fn render<C: BaseComponent>(app: &RefCell<App>, element: Element, props: C::Prop
 /// loads the header fragments only then, so they do not delay the page).
 pub const RENDERED_EVENT: &str = "mfe:rendered";
 
-/// Sends [`RENDERED_EVENT`] on `element` once Yew has run the first render it scheduled
-/// (its scheduler runs on microtasks, which all finish before a timer's task).
+/// Sends [`RENDERED_EVENT`] on `element` once the first render Yew scheduled is done. Yew
+/// renders in slices, yielding to the browser every 16 ms with zero-delay timers, so a timer
+/// of ours could fire between two slices; the browser's first idle moment comes after the
+/// last one (or after [`RENDERED_AT_MOST_MS`], where there is no idle callback: a timer).
 fn announce_rendered(element: Element) {
     let Some(window) = web_sys::window() else {
         return;
@@ -144,8 +146,21 @@ fn announce_rendered(element: Element) {
             let _ = element.dispatch_event(&event);
         }
     });
-    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(send.unchecked_ref(), 0);
+    let options = web_sys::IdleRequestOptions::new();
+    options.set_timeout(RENDERED_AT_MOST_MS);
+    if window
+        .request_idle_callback_with_options(send.unchecked_ref(), &options)
+        .is_err()
+    {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+            send.unchecked_ref(),
+            RENDERED_AT_MOST_MS as i32,
+        );
+    }
 }
+
+/// The longest [`RENDERED_EVENT`] waits for the browser to be idle.
+const RENDERED_AT_MOST_MS: u32 = 300;
 
 /// Removes whatever [`mount`] rendered into `element`, leaves the element empty, and
 /// forgets that mount's `onCrash`. Nothing happens for an element with no mount.

@@ -210,7 +210,7 @@ async fn the_slot_hears_when_the_first_screen_is_drawn() {
     .unwrap();
     mount_page(&slot, "drawn", &props(Some("page"), None)).unwrap();
     assert_eq!(*seen.borrow(), None, "not before the render");
-    common::sleep(50).await;
+    common::sleep(400).await;
 
     let html = seen.borrow().clone().expect("mfe:rendered was sent");
     assert!(
