@@ -289,6 +289,16 @@ impl Browser {
         }
     }
 
+    /// How wide the page is, in CSS pixels (wider than the window: it scrolls sideways).
+    pub async fn page_width(&self) -> Result<i64> {
+        Ok(self
+            .client
+            .execute("return document.documentElement.scrollWidth;", vec![])
+            .await?
+            .as_i64()
+            .unwrap_or(0))
+    }
+
     /// The path and query of the current URL, e.g. `/products?category=books`.
     pub async fn location(&self) -> Result<String> {
         let url = self.client.current_url().await?;

@@ -503,12 +503,7 @@ async fn the_shop_is_usable_on_a_phone(shop: &Shop) -> Result<()> {
     let phone = shop.phone().await?;
     phone.open(&shop.url).await?;
     wait_for_cards(&phone, &listing(shop, "").await?).await?;
-    let width: i64 = phone
-        .client()
-        .execute("return document.documentElement.scrollWidth;", vec![])
-        .await?
-        .as_i64()
-        .unwrap_or(0);
+    let width = phone.page_width().await?;
     phone.screenshot("home-phone").await?;
     ensure!(
         width <= 390,

@@ -264,12 +264,7 @@ pub async fn a_declined_card_says_so_and_keeps_the_rest_of_the_form(shop: &Shop)
             .await?;
         ensure!(value.as_deref() == Some(typed), "{field} kept {value:?}");
     }
-    let width: i64 = phone
-        .client()
-        .execute("return document.documentElement.scrollWidth;", vec![])
-        .await?
-        .as_i64()
-        .unwrap_or(0);
+    let width = phone.page_width().await?;
     phone.screenshot("checkout-declined-phone").await?;
     ensure!(
         width <= 390,
