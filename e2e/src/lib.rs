@@ -167,7 +167,8 @@ impl Drop for Shop {
         }
         self.runtime.block_on(close_all_browsers());
         self.chromedriver.stop(Duration::from_secs(5));
-        self.servers.children.clear();
+        // Before their files go: in reverse start order (BFFs before their services).
+        self.servers.stop();
         let _ = std::fs::remove_dir_all(&self.work);
     }
 }

@@ -16,8 +16,8 @@ cargo xtask <command>
   test                       install what is missing, then fmt and clippy checks, unit and
                              integration tests on SQLite and PostgreSQL, and browser tests
   bench                      measure bundle sizes, throughput and time to first product
-  bench cart                 only the cart's throughput (printed, docs/ left as they are)
                              (writes docs/BENCHMARKS.md)
+  bench cart                 only the cart's throughput (printed, docs/ left as they are)
   build-mfe <name>           build one micro-frontend (trunk) into target/mfe-build/<name>
   deploy <name>              build one micro-frontend and make it live in var/site — a running
                              shop serves it from the next page load, nothing restarts

@@ -40,13 +40,18 @@ pub struct Servers {
 
 impl Drop for Servers {
     fn drop(&mut self) {
-        while let Some(mut child) = self.children.pop() {
-            child.stop(Duration::from_secs(10));
-        }
+        self.stop();
     }
 }
 
 impl Servers {
+    /// Stops every server by PID, in reverse start order (a BFF before its service).
+    pub fn stop(&mut self) {
+        while let Some(mut child) = self.children.pop() {
+            child.stop(Duration::from_secs(10));
+        }
+    }
+
     /// `host:port` of each built slice's BFF, by slice name: what the gateway proxies to.
     pub fn bffs(&self) -> BTreeMap<String, String> {
         slices::built()
