@@ -13,18 +13,12 @@ pub fn empty_mini_cart() -> ui::MiniCart {
     }
 }
 
-pub fn mini_cart(summary: &service::CartSummary) -> ui::MiniCart {
+/// The mini-cart of a cart with `item_count` items worth `subtotal_minor` (from the
+/// service's summary, or from a cart it just changed).
+pub fn mini_cart(item_count: i32, subtotal_minor: i64, currency: &str) -> ui::MiniCart {
     ui::MiniCart {
-        item_count: count(summary.item_count),
-        subtotal: format_price(summary.subtotal_minor, &summary.currency),
-    }
-}
-
-/// The mini-cart as a changed cart shows it.
-pub fn mini_cart_of(cart: &service::Cart) -> ui::MiniCart {
-    ui::MiniCart {
-        item_count: count(cart.item_count),
-        subtotal: format_price(cart.subtotal_minor, &cart.currency),
+        item_count: count(item_count),
+        subtotal: format_price(subtotal_minor, currency),
     }
 }
 
@@ -70,7 +64,7 @@ fn cart_line(line: &service::CartLine, currency: &str) -> ui::CartLineView {
     ui::CartLineView {
         product_id: line.product_id,
         name: line.name.clone(),
-        product_url: product_page(&line.slug),
+        product_url: catalog_api::product_page(&line.slug),
         image_url: catalog_api::image_url(&line.slug),
         unit_price: format_price(line.unit_price_minor, currency),
         quantity,
@@ -115,11 +109,6 @@ pub fn shipping_note(subtotal_minor: i64, has_lines: bool, currency: &str) -> Op
     })
 }
 
-/// The catalog MFE's product page.
-pub fn product_page(slug: &str) -> String {
-    format!("/products/{slug}")
-}
-
 pub fn order_view(order: service::Order) -> ui::OrderView {
     let state = order_state(order.status);
     let currency = order.currency.as_str();
@@ -129,7 +118,7 @@ pub fn order_view(order: service::Order) -> ui::OrderView {
         .map(|line| ui::OrderLineView {
             product_id: line.product_id,
             name: line.name.clone(),
-            product_url: product_page(&line.slug),
+            product_url: catalog_api::product_page(&line.slug),
             image_url: catalog_api::image_url(&line.slug),
             quantity: count(line.quantity),
             unit_price: format_price(line.unit_price_minor, currency),

@@ -74,7 +74,7 @@ fn added(cart: &Cart, product_id: i64) -> Result<HttpResponse> {
             ))
         })?;
     let added = Added {
-        mini_cart: presenter::mini_cart_of(cart),
+        mini_cart: presenter::mini_cart(cart.item_count, cart.subtotal_minor, &cart.currency),
         product_name: line.name.clone(),
         quantity_in_cart: u32::try_from(line.quantity).unwrap_or_default(),
     };

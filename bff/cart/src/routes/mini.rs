@@ -16,8 +16,15 @@ pub async fn mini_cart(request: HttpRequest, state: web::Data<State>) -> Result<
         .cart
         .get_json::<CartSummary>(&paths::summary(cart.as_str()))
         .await;
-    let mini = unless_unknown(summary)?
-        .as_ref()
-        .map_or_else(presenter::empty_mini_cart, presenter::mini_cart);
+    let mini =
+        unless_unknown(summary)?
+            .as_ref()
+            .map_or_else(presenter::empty_mini_cart, |summary| {
+                presenter::mini_cart(
+                    summary.item_count,
+                    summary.subtotal_minor,
+                    &summary.currency,
+                )
+            });
     Ok(private(StatusCode::OK, &mini))
 }

@@ -19,12 +19,9 @@ pub async fn order(
     if !cart_service_api::is_valid_key(&order_id) {
         return Err(not_found());
     }
-    let order = match state.cart.get_json::<Order>(&paths::order(&order_id)).await {
-        Err(Error::Upstream { status, .. }) if status == StatusCode::NOT_FOUND => {
-            return Err(not_found())
-        }
-        other => other?,
-    };
+    let order =
+        super::unless_unknown(state.cart.get_json::<Order>(&paths::order(&order_id)).await)?
+            .ok_or_else(not_found)?;
     if order.owner != Owner::guest(cart.as_str()) {
         return Err(not_found());
     }

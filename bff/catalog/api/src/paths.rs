@@ -16,6 +16,11 @@ pub fn product_url(slug: &str) -> String {
     format!("{PRODUCTS_PATH}/{}", encode_segment(slug))
 }
 
+/// The product's page in the shop (the catalog MFE's route), e.g. `/products/oak-desk`.
+pub fn product_page(slug: &str) -> String {
+    format!("/products/{}", encode_segment(slug))
+}
+
 /// A product's picture.
 pub fn image_url(slug: &str) -> String {
     format!("/api/catalog/images/{}.svg", encode_segment(slug))
@@ -45,6 +50,12 @@ mod tests {
     fn product_url_escapes_what_is_not_a_slug() {
         assert_eq!(product_url("oak-desk"), "/api/catalog/products/oak-desk");
         assert_eq!(product_url("a b/c"), "/api/catalog/products/a%20b%2Fc");
+    }
+
+    #[test]
+    fn product_pages_are_under_products_with_the_slug_escaped() {
+        assert_eq!(product_page("oak-desk"), "/products/oak-desk");
+        assert_eq!(product_page("a/b"), "/products/a%2Fb");
     }
 
     #[test]
