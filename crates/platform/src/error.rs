@@ -57,6 +57,15 @@ pub enum Error {
     /// e.g. `catalog_unavailable`.
     #[error("{message}")]
     Unavailable { code: String, message: String },
+    /// A refusal whose code says more than the status's usual one (409 `out_of_stock`,
+    /// 422 `unknown_product`, 409 `reservation_expired`), for the caller to act on.
+    #[error("{message}")]
+    Refused {
+        status: StatusCode,
+        code: String,
+        field: Option<String>,
+        message: String,
+    },
     /// An upstream service's client-error answer (or its degraded 503), passed on as it
     /// came: the same status and the same body, so a 409 stays a 409.
     #[error("{}", body.error.message)]
@@ -81,6 +90,21 @@ impl Error {
         }
     }
 
+    /// A [`Error::Refused`] with `status` and `code`, naming `field` when there is one.
+    pub fn refused(
+        status: StatusCode,
+        code: impl Into<String>,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Refused {
+            status,
+            code: code.into(),
+            field: field.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+
     pub fn code(&self) -> &str {
         match self {
             Error::InvalidParameter { .. } => "invalid_parameter",
@@ -92,7 +116,7 @@ impl Error {
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
             Error::Unprocessable { .. } | Error::InvalidFields(_) => "unprocessable",
             Error::TooManyRequests(_) => "too_many_requests",
-            Error::Unavailable { code, .. } => code,
+            Error::Unavailable { code, .. } | Error::Refused { code, .. } => code,
             Error::Upstream { body, .. } => &body.error.code,
             Error::Internal(_) => "internal",
         }
@@ -101,7 +125,8 @@ impl Error {
     pub fn to_body(&self) -> ErrorBody {
         match self {
             Error::InvalidParameter { field, message }
-            | Error::Unprocessable { field, message } => ErrorBody {
+            | Error::Unprocessable { field, message }
+            | Error::Refused { field, message, .. } => ErrorBody {
                 error: ErrorDetail {
                     code: self.code().to_owned(),
                     message: message.clone(),
@@ -136,7 +161,7 @@ impl ResponseError for Error {
             }
             Error::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Upstream { status, .. } => *status,
+            Error::Upstream { status, .. } | Error::Refused { status, .. } => *status,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -181,6 +206,21 @@ mod tests {
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["error"]["code"], "invalid_parameter");
         assert_eq!(body["error"]["field"], "page");
+    }
+
+    #[tokio::test]
+    async fn a_refusal_keeps_its_status_code_and_field() {
+        let refused = Error::refused(
+            StatusCode::CONFLICT,
+            "out_of_stock",
+            Some("product_id"),
+            "Only 2 left",
+        );
+        let (status, body) = body_of(refused).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(body["error"]["code"], "out_of_stock");
+        assert_eq!(body["error"]["field"], "product_id");
+        assert_eq!(body["error"]["message"], "Only 2 left");
     }
 
     #[tokio::test]

@@ -1,4 +1,4 @@
-use super::{cart_id, no_such_cart, refusal};
+use super::{cart_id, no_such_cart};
 use crate::carts;
 use crate::entities::order;
 use crate::ids::new_id;
@@ -67,11 +67,11 @@ pub async fn checkout(
         {
             return replay(&state, order, cart_id, &fingerprint).await;
         }
-        return Err(refusal(
+        return Err(Error::refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::CART_EMPTY,
             None,
-            "Your cart is empty.".into(),
+            "Your cart is empty.",
         ));
     }
     let recorded = orders::record(
@@ -119,13 +119,12 @@ async fn replay(
     fingerprint: &str,
 ) -> Result<HttpResponse> {
     if order.cart_id != cart_id || order.request_fingerprint != fingerprint {
-        return Err(refusal(
+        return Err(Error::refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::IDEMPOTENCY_KEY_REUSED,
             Some(IDEMPOTENCY_KEY),
             "This Idempotency-Key was used for a different checkout. Use a new key for a \
-             new checkout."
-                .into(),
+             new checkout.",
         ));
     }
     let deadline = Instant::now() + REPLAY_WAIT;

@@ -1,5 +1,5 @@
 use super::carts::glance;
-use super::{cart_id, no_such_cart, refusal};
+use super::{cart_id, no_such_cart};
 use crate::carts::{self, LineChange};
 use crate::catalog::Offers;
 use crate::startup::AppState;
@@ -113,11 +113,10 @@ async fn remove_and_answer(
     }
 }
 
-/// The catalog's offers for the cart's products and `product_id`, and the offer of
-/// `product_id`: 404 for an unknown cart, 422 `unknown_product` for a product the catalog
-/// does not sell, 503 `catalog_unavailable` when it cannot be asked.
-/// The offers of the cart's products and `product_id`'s, that one's offer, and whether the
-/// cart held that product when it was read.
+/// The catalog's offers for the cart's products and `product_id`, the offer of
+/// `product_id`, and whether the cart held that product when it was read: 404 for an
+/// unknown cart, 422 `unknown_product` for a product the catalog does not sell, 503
+/// `catalog_unavailable` when it cannot be asked.
 async fn offers_with(
     state: &AppState,
     cart_id: &str,
@@ -147,7 +146,7 @@ async fn offers_with(
         Offers::new()
     };
     let offer = offers.get(&product_id).cloned().ok_or_else(|| {
-        refusal(
+        Error::refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             codes::UNKNOWN_PRODUCT,
             Some("product_id"),
@@ -169,7 +168,7 @@ async fn answer(state: &AppState, cart_id: &str, offers: &Offers) -> Result<Http
 }
 
 fn sold_out(offer: &Offer) -> Error {
-    refusal(
+    Error::refused(
         StatusCode::CONFLICT,
         codes::OUT_OF_STOCK,
         None,

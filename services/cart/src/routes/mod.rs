@@ -20,9 +20,8 @@ mod health;
 mod lines;
 mod orders;
 
-use actix_web::http::StatusCode;
 use actix_web::web;
-use cart_service_api::{is_valid_key, ErrorBody};
+use cart_service_api::is_valid_key;
 use platform::Error;
 
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -64,13 +63,4 @@ fn cart_id(id: &str) -> Result<&str, Error> {
 
 fn no_such_cart() -> Error {
     Error::NotFound("There is no such cart.".into())
-}
-
-/// A refusal with its own code, which the shared error type has no variant for
-/// (`409 out_of_stock`, `422 unknown_product`). `Error::Upstream` carries any status and
-/// body unchanged, which is what this is.
-fn refusal(status: StatusCode, code: &str, field: Option<&str>, message: String) -> Error {
-    let mut body = ErrorBody::new(code, message);
-    body.error.field = field.map(str::to_owned);
-    Error::Upstream { status, body }
 }

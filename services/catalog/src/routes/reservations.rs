@@ -79,7 +79,7 @@ pub async fn commit(
         match current.state {
             ReservationState::Committed => {}
             ReservationState::Expired => {
-                return Ok(conflict(
+                return Err(conflict(
                     RESERVATION_EXPIRED,
                     format!(
                         "Reservation {id} expired at {}; its units went back to stock",
@@ -88,7 +88,7 @@ pub async fn commit(
                 ))
             }
             ReservationState::Released => {
-                return Ok(conflict(
+                return Err(conflict(
                     RESERVATION_RELEASED,
                     format!("Reservation {id} was released; its units went back to stock"),
                 ))
@@ -151,19 +151,19 @@ fn out_of_stock(shortages: Vec<Shortage>) -> HttpResponse {
             left => format!("{} ({left} left)", shortage.name),
         })
         .collect();
-    let mut body = Error::Conflict(format!("Not enough stock: {}", short.join(", "))).to_body();
-    body.error.code = OUT_OF_STOCK.to_owned();
+    let error = conflict(
+        OUT_OF_STOCK,
+        format!("Not enough stock: {}", short.join(", ")),
+    );
     HttpResponse::Conflict().json(OutOfStock {
-        error: body.error,
+        error: error.to_body().error,
         shortages,
     })
 }
 
 /// A 409 with a code more precise than `conflict`, for the caller to act on.
-fn conflict(code: &str, message: String) -> HttpResponse {
-    let mut body = Error::Conflict(message).to_body();
-    body.error.code = code.to_owned();
-    HttpResponse::Conflict().json(body)
+fn conflict(code: &str, message: String) -> Error {
+    Error::refused(actix_web::http::StatusCode::CONFLICT, code, None, message)
 }
 
 fn list(ids: &[i64]) -> String {
