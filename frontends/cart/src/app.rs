@@ -14,9 +14,6 @@ use std::cell::RefCell;
 use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
-/// Where an order's confirmation lives, before its id.
-const CONFIRMATION_PREFIX: &str = "/checkout/confirmation/";
-
 /// A screen of the cart, as the URL names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -44,7 +41,7 @@ impl Route {
         if path == CHECKOUT_PAGE {
             return Route::Checkout;
         }
-        match path.strip_prefix(CONFIRMATION_PREFIX) {
+        match path.strip_prefix(cart_api::CONFIRMATION_PAGES) {
             Some(id) if !id.is_empty() && !id.contains('/') => Route::Confirmation {
                 order_id: id.to_owned(),
             },

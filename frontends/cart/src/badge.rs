@@ -164,9 +164,7 @@ pub fn Badge() -> Html {
     html! {
         <div class="cart cart-badge">
             <a class="badge-link" href={CART_PAGE}>
-                <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
-                    <path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" d="M3 4h2l2.4 11h10.2L20 8H6.2M9 20h.01M17 20h.01" />
-                </svg>
+                { crate::components::states::cart_icon_sized(22) }
                 <span class="badge-text">{ "Cart" }</span>
                 { count }
             </a>

@@ -27,9 +27,12 @@ pub fn order_url(order_id: &str) -> String {
     format!("{ORDERS_PATH}/{order_id}")
 }
 
+/// Where the pages that confirm orders are: [`CONFIRMATION_PAGES`]`<order id>`.
+pub const CONFIRMATION_PAGES: &str = "/checkout/confirmation/";
+
 /// The page that confirms an order.
 pub fn confirmation_page(order_id: &str) -> String {
-    format!("/checkout/confirmation/{order_id}")
+    format!("{CONFIRMATION_PAGES}{order_id}")
 }
 
 /// Pages of the cart MFE.

@@ -23,8 +23,14 @@ impl<T> From<Result<T, ApiError>> for Fetch<T> {
 
 /// The cart's icon, for the state panels.
 pub fn cart_icon() -> Html {
+    cart_icon_sized(28)
+}
+
+/// The cart icon, `size` pixels square (the badge's is smaller).
+pub fn cart_icon_sized(size: u32) -> Html {
+    let size = size.to_string();
     html! {
-        <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false">
+        <svg viewBox="0 0 24 24" width={size.clone()} height={size} aria-hidden="true" focusable="false">
             <path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" d="M3 4h2l2.4 11h10.2L20 8H6.2M9 20h.01M17 20h.01" />
         </svg>
     }
