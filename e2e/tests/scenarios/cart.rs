@@ -311,6 +311,18 @@ pub async fn with_cart_service_down_the_catalog_works_and_the_badge_has_no_count
         .open(&format!("{url}/products/{}", product.slug))
         .await?;
     browser.wait_for("article.product-detail h1").await?;
+    // A shopper who has a cart (a new one, with no cookie, truly is empty): the badge must
+    // ask cart-service for it, and cannot.
+    // (Set from the page for the test; the shop's own cookie is HttpOnly.)
+    browser
+        .client()
+        .execute(
+            "document.cookie = 'cart_id=0123456789abcdef0123456789abcdef; path=/';",
+            vec![],
+        )
+        .await?;
+    browser.client().refresh().await?;
+    browser.wait_for("article.product-detail h1").await?;
     let link = browser.wait_for(".cart-badge .badge-link").await?;
     ensure!(link.attr("href").await?.as_deref() == Some("/cart"));
     // An add is refused at once, in the cart's own words (the catalog's own "no answer"
