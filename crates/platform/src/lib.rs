@@ -7,6 +7,7 @@
 //! (`database`) and the guarded client a BFF calls its service with (`upstream`).
 
 pub mod config;
+pub mod cookie;
 pub mod csrf;
 #[cfg(feature = "database")]
 pub mod database;
