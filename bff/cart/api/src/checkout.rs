@@ -4,25 +4,12 @@
 use crate::FieldError;
 use serde::{Deserialize, Serialize};
 
-/// Countries the shop delivers to: ISO 3166-1 alpha-2 code and name.
-pub const COUNTRIES: [(&str, &str); 8] = [
-    ("DE", "Germany"),
-    ("AT", "Austria"),
-    ("BE", "Belgium"),
-    ("FR", "France"),
-    ("IE", "Ireland"),
-    ("IT", "Italy"),
-    ("NL", "Netherlands"),
-    ("ES", "Spain"),
-];
+pub use postal_address::{country_name, PostalAddress, COUNTRIES, MAX_FIELD_LEN};
 
 /// The card the simulated payment provider always declines.
 pub const DECLINED_TEST_CARD: &str = "4000 0000 0000 0002";
 /// A card the simulated payment provider accepts.
 pub const ACCEPTED_TEST_CARD: &str = "4242 4242 4242 4242";
-
-/// Longest text accepted in an address field.
-pub const MAX_FIELD_LEN: usize = 100;
 
 /// What the shopper typed, as typed. Field names are the JSON keys and the `field` of
 /// every [`FieldError`].
@@ -44,12 +31,7 @@ pub struct CheckoutForm {
 
 /// Names of the form's fields.
 pub mod fields {
-    pub const NAME: &str = "name";
-    pub const ADDRESS_LINE1: &str = "address_line1";
-    pub const ADDRESS_LINE2: &str = "address_line2";
-    pub const POSTAL_CODE: &str = "postal_code";
-    pub const CITY: &str = "city";
-    pub const COUNTRY: &str = "country";
+    pub use postal_address::fields::*;
     pub const CARD_NUMBER: &str = "card_number";
     pub const CARD_EXPIRY: &str = "card_expiry";
     pub const CARD_CVC: &str = "card_cvc";
@@ -66,50 +48,13 @@ impl CheckoutForm {
     /// Every field that cannot be accepted, in form order, each with a message for the
     /// shopper. `today` is (year, month) — the caller's clock, so this works in wasm too.
     pub fn problems(&self, today: (u32, u32)) -> Vec<FieldError> {
-        let mut problems = Vec::new();
+        let mut problems = self.address().problems();
         let mut complain = |field: &str, message: &str| {
             problems.push(FieldError {
                 field: field.to_owned(),
                 message: message.to_owned(),
             })
         };
-        for (field, value, label) in [
-            (fields::NAME, &self.name, "your name"),
-            (
-                fields::ADDRESS_LINE1,
-                &self.address_line1,
-                "the street and number",
-            ),
-            (fields::POSTAL_CODE, &self.postal_code, "the postal code"),
-            (fields::CITY, &self.city, "the town or city"),
-        ] {
-            if value.trim().is_empty() {
-                complain(field, &format!("Enter {label}."));
-            } else if value.chars().count() > MAX_FIELD_LEN {
-                complain(field, &format!("Use at most {MAX_FIELD_LEN} characters."));
-            }
-        }
-        if self.address_line2.chars().count() > MAX_FIELD_LEN {
-            complain(
-                fields::ADDRESS_LINE2,
-                &format!("Use at most {MAX_FIELD_LEN} characters."),
-            );
-        }
-        if !self.postal_code.trim().is_empty()
-            && !self
-                .postal_code
-                .trim()
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
-        {
-            complain(
-                fields::POSTAL_CODE,
-                "Use only letters, digits, spaces and dashes.",
-            );
-        }
-        if !COUNTRIES.iter().any(|(code, _)| *code == self.country) {
-            complain(fields::COUNTRY, "Choose a country we deliver to.");
-        }
         if let Err(message) = card_number_digits(&self.card_number) {
             complain(fields::CARD_NUMBER, message);
         }
@@ -128,6 +73,18 @@ impl CheckoutForm {
             );
         }
         problems
+    }
+
+    /// The delivery address part of the form.
+    pub fn address(&self) -> PostalAddress {
+        PostalAddress {
+            name: self.name.clone(),
+            address_line1: self.address_line1.clone(),
+            address_line2: self.address_line2.clone(),
+            postal_code: self.postal_code.clone(),
+            city: self.city.clone(),
+            country: self.country.clone(),
+        }
     }
 
     /// The expiry, when it parses.
