@@ -10,6 +10,9 @@
 //! | `catalog:add-to-cart` | catalog | `{ "productId": 12, "quantity": 2 }`      | the shopper asked to put this product in the cart |
 //! | `cart:changed`        | cart    | `{ "itemCount": 3 }`                      | the cart's contents changed (also the answer to an add-to-cart) |
 //! | `cart:add-failed`     | cart    | `{ "productId": 12, "message": "Only 2 left" }` | an add-to-cart was refused; `message` is for the shopper |
+//! | `account:signed-in`   | account | `{ "firstName": "Ada" }`                  | a shopper signed in (or up), or a lapsed identity was renewed: who the BFFs see changed, re-read what depends on it |
+//! | `account:signed-out`  | account | `{}`                                      | the shopper signed out: they are a guest everywhere now |
+//! | `account:address-selected` | account | `{ "address": { "name", "line1", "line2", "postalCode", "city", "country" } }` or `{ "address": null }` | the address picker's choice (`null`: the shopper will type a new one) |
 //! | `<owner>:ready`       | owner   | `{}`                                      | `owner`'s listeners are in place (see [`announce_ready`]) |
 //!
 //! Header fragments load after the main slot, so a page may want to talk to an MFE that is
@@ -61,6 +64,51 @@ pub struct AddToCartFailed {
 
 impl ShopEvent for AddToCartFailed {
     const NAME: &'static str = "cart:add-failed";
+}
+
+/// A shopper signed in or up — or their identity, lapsed for a while, was renewed. Sent by
+/// the account MFE; whatever shows per-shopper data (the cart badge) reads it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedIn {
+    pub first_name: String,
+}
+
+impl ShopEvent for SignedIn {
+    const NAME: &'static str = "account:signed-in";
+}
+
+/// The shopper signed out; they are a guest everywhere now. Sent by the account MFE.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedOut {}
+
+impl ShopEvent for SignedOut {
+    const NAME: &'static str = "account:signed-out";
+}
+
+/// A delivery address as the address picker hands it over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PickedAddress {
+    pub name: String,
+    pub line1: String,
+    pub line2: String,
+    pub postal_code: String,
+    pub city: String,
+    /// ISO 3166-1 alpha-2, e.g. `DE`.
+    pub country: String,
+}
+
+/// The address picker's choice, sent by the account slice's `address-picker` fragment to
+/// the page it is nested in (checkout). `None`: the shopper will type a new address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddressSelected {
+    pub address: Option<PickedAddress>,
+}
+
+impl ShopEvent for AddressSelected {
+    const NAME: &'static str = "account:address-selected";
 }
 
 fn ready_attribute(owner: &str) -> String {

@@ -16,17 +16,21 @@ pub enum Fragment {
     Menu,
     /// A list of past orders, shown inside another slice's page (`orders`).
     Orders,
+    /// One past order, shown inside another slice's page (`order`; its host's
+    /// `data-props` name it: `{"orderId": "..."}`).
+    Order,
     /// A choice of saved addresses, shown inside another slice's page (`address-picker`).
     AddressPicker,
 }
 
 impl Fragment {
     /// Every fragment, in the order of the table above.
-    pub const ALL: [Fragment; 5] = [
+    pub const ALL: [Fragment; 6] = [
         Fragment::Page,
         Fragment::Badge,
         Fragment::Menu,
         Fragment::Orders,
+        Fragment::Order,
         Fragment::AddressPicker,
     ];
 
@@ -37,13 +41,14 @@ impl Fragment {
             .find(|fragment| fragment.name() == name)
     }
 
-    /// How the shell spells it: `page`, `badge`, `menu`, `orders`, `address-picker`.
+    /// How the shell spells it: `page`, `badge`, `menu`, `orders`, `order`, `address-picker`.
     pub fn name(self) -> &'static str {
         match self {
             Fragment::Page => "page",
             Fragment::Badge => "badge",
             Fragment::Menu => "menu",
             Fragment::Orders => "orders",
+            Fragment::Order => "order",
             Fragment::AddressPicker => "address-picker",
         }
     }

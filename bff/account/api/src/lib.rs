@@ -1,0 +1,92 @@
+//! The contract between the account micro-frontend and account-bff.
+//!
+//! Both sides compile this crate (the MFE for wasm32, the BFF natively). The forms' rules
+//! live here once, so a form points at a bad field before sending and the BFF names the
+//! same field, with the same words, after. Sessions and identity travel only in HttpOnly
+//! cookies: no answer here ever carries a token.
+
+mod forms;
+mod paths;
+
+pub use error_body::{ErrorBody, ErrorDetail, FieldError};
+pub use forms::*;
+pub use paths::*;
+pub use postal_address::{country_name, PostalAddress, COUNTRIES};
+
+use serde::{Deserialize, Serialize};
+
+/// Error codes the account BFF answers with (`error.code`).
+pub mod codes {
+    /// 401: the request needs a signed-in shopper, and there is none (or the session ended).
+    pub const SIGNED_OUT: &str = "signed_out";
+    /// 401: sign-in with an unknown email or a wrong password (the same answer for both).
+    pub const INVALID_CREDENTIALS: &str = "invalid_credentials";
+    /// 409 at `email`: sign-up with an email that already has an account.
+    pub const EMAIL_TAKEN: &str = "email_taken";
+    /// 429 (with `Retry-After`): too many sign-in attempts for this account or client.
+    pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
+    /// 404: no such address (or another shopper's).
+    pub const NOT_FOUND: &str = "not_found";
+    /// 422: the shopper has as many addresses as allowed.
+    pub const TOO_MANY_ADDRESSES: &str = "too_many_addresses";
+}
+
+/// Most saved addresses per shopper.
+pub const MAX_ADDRESSES: usize = 20;
+
+/// Who is signed in (`GET /api/account/me`; also the answer to sign-up, sign-in and sign-out).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    /// `None` for a guest.
+    pub user: Option<Profile>,
+}
+
+impl Me {
+    pub fn signed_in(&self) -> bool {
+        self.user.is_some()
+    }
+}
+
+/// The signed-in shopper, as the account pages show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Full name as given.
+    pub name: String,
+    /// What the header greets them with: the first word of the name.
+    pub first_name: String,
+    pub email: String,
+    /// e.g. `March 2026`.
+    pub member_since: String,
+}
+
+/// A saved address, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedAddress {
+    pub id: String,
+    pub address: PostalAddress,
+    /// The country's name, e.g. `Germany`.
+    pub country_name: String,
+    pub is_default: bool,
+}
+
+/// The shopper's saved addresses, the default first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Addresses {
+    pub items: Vec<SavedAddress>,
+}
+
+/// `PATCH /api/account/profile`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileForm {
+    pub name: String,
+}
+
+/// `POST /api/account/addresses` and `PUT /api/account/addresses/{id}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressForm {
+    #[serde(flatten)]
+    pub address: PostalAddress,
+    /// Make it the default address (the first address always is).
+    #[serde(default)]
+    pub make_default: bool,
+}
