@@ -39,6 +39,11 @@ pub const MAX_ADDRESSES: usize = 20;
 pub struct Me {
     /// `None` for a guest.
     pub user: Option<Profile>,
+    /// This answer (re)issued the identity cookie that the other BFFs read — at sign-in,
+    /// or because the one the browser had was missing or about to expire. Until now they
+    /// may have seen a guest, so the MFE sends `account:signed-in` and they re-read.
+    #[serde(default)]
+    pub renewed: bool,
 }
 
 impl Me {
