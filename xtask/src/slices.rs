@@ -15,6 +15,7 @@
 //! | nginx | upstream `catalog_bff`, fallback `@catalog_unavailable`, zone `catalog_strict` |
 //! | down | 503 `{"error":{"code":"catalog_unavailable", ...}}` |
 //! | local database | `var/data/catalog.db`, or `STOREFRONT_CATALOG_DATABASE_URL` |
+//! | identity | BFF `CATALOG_BFF__IDENTITY_PUBLIC_KEY_FILE`; the signing slice's service `ACCOUNT_SERVICE__SIGNING_KEY_FILE` (`var/keys/`) |
 //!
 //! Adding a slice = its crates (service, BFF, BFF API, MFE) + one entry here.
 
@@ -37,6 +38,10 @@ pub struct Slice {
     pub calls: &'static [&'static str],
     /// Paths under its API that allow only a few requests per client and minute (sign-in).
     pub strict_paths: &'static [&'static str],
+    /// Whether its service holds the private key that signs identity tokens (the
+    /// account slice): it gets `<SLICE>_SERVICE__SIGNING_KEY_FILE`. Every BFF gets the
+    /// public key as `<SLICE>_BFF__IDENTITY_PUBLIC_KEY_FILE`.
+    pub signs_identity: bool,
 }
 
 /// Every slice, in start order (a service starts after the services it calls) and in the
@@ -50,15 +55,17 @@ pub const SLICES: &[Slice] = &[
         header: &[],
         calls: &[],
         strict_paths: &[],
+        signs_identity: false,
     },
     Slice {
         name: "account",
         label: "Your account",
-        built: false,
+        built: true,
         pages: &["~ ^/account(?:/|$)"],
         header: &[("account-menu", "menu")],
         calls: &[],
-        strict_paths: &[],
+        strict_paths: &["sign-in"],
+        signs_identity: true,
     },
     Slice {
         name: "cart",
@@ -68,6 +75,7 @@ pub const SLICES: &[Slice] = &[
         header: &[("cart-badge", "badge")],
         calls: &["catalog"],
         strict_paths: &[],
+        signs_identity: false,
     },
 ];
 

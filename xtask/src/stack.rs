@@ -167,6 +167,7 @@ pub fn start_servers_on(
         children: vec![],
         ports: BTreeMap::new(),
     };
+    let keys = IdentityKeys::ensure(state)?;
     for slice in slices::built() {
         let mut env = vec![
             (slice.env(Tier::Service, "PORT"), "0".to_owned()),
@@ -184,10 +185,14 @@ pub fn start_servers_on(
                 servers.url(called)?,
             ));
         }
+        if slice.signs_identity {
+            env.push(keys.signing_env(slice));
+        }
         start_server(&mut servers, slice, Tier::Service, env, profile, state)?;
         let env = vec![
             (slice.env(Tier::Bff, "PORT"), "0".to_owned()),
             (slice.service_url_env(Tier::Bff, slice), servers.url(slice)?),
+            keys.verifying_env(slice),
         ];
         start_server(&mut servers, slice, Tier::Bff, env, profile, state)?;
     }
@@ -224,6 +229,7 @@ pub fn start_lone_bff(
             slice.service_url_env(Tier::Bff, slice),
             service_url.to_owned(),
         ),
+        IdentityKeys::ensure(state)?.verifying_env(slice),
     ];
     let health = format!("/api/{}/healthz", slice.name);
     spawn_server(&slice.package(Tier::Bff), env, profile, state, &health)
@@ -255,6 +261,37 @@ fn spawn_server(
     let port = wait_for_port_file(&mut child, &port_file, Duration::from_secs(60))?;
     wait_until_ready(&mut child, port, ready_path, Duration::from_secs(60))?;
     Ok((child, port))
+}
+
+/// The key pair that signs identity tokens, under `state/keys/`: made at the first start
+/// (private key file mode 0600) and kept, so sessions survive restarts. Only the signing
+/// slice's service is told where the private key is; every BFF gets the public key.
+pub struct IdentityKeys {
+    private: PathBuf,
+    public: PathBuf,
+}
+
+impl IdentityKeys {
+    pub fn ensure(state: &Path) -> Result<Self> {
+        let private = state.join("keys").join("identity.pem");
+        let public = identity::KeyPair::ensure_files(&private)
+            .with_context(|| format!("making the identity key pair in {}", private.display()))?;
+        Ok(Self { private, public })
+    }
+
+    fn signing_env(&self, slice: &Slice) -> (String, String) {
+        (
+            slice.env(Tier::Service, "SIGNING_KEY_FILE"),
+            self.private.display().to_string(),
+        )
+    }
+
+    fn verifying_env(&self, slice: &Slice) -> (String, String) {
+        (
+            slice.env(Tier::Bff, "IDENTITY_PUBLIC_KEY_FILE"),
+            self.public.display().to_string(),
+        )
+    }
 }
 
 /// `STOREFRONT_<SLICE>_DATABASE_URL`, or a SQLite file under `state/data/`.
