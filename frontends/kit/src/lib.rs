@@ -11,6 +11,10 @@
 //! | `fragment` | string                         | which part to render: `page` in the main slot, else the slot's `data-fragment` (`badge`, `menu`, `orders`, `address-picker`), read into a [`Fragment`]. Absent means `page`. A fragment the MFE does not provide (or an unknown name) makes `mount` throw, and the shell shows the slot's fallback. |
 //! | `prefetch` | `{ [url]: Promise<Response> }` | requests the shell started before the wasm arrived (main slot only, else `{}`); [`http::get_json`] and [`http::take_ready`] use them |
 //! | `onCrash`  | `(message: string) => void`    | called with the panic message when this MFE panics, once per live mount; `unmount` forgets it |
+//! | `data`     | object                         | nested fragments only: the host's `data-props`, parsed (`{}` when it has none); read it with [`host_data`] |
+//!
+//! A page shows another slice's fragment with [`Nested`]: the shell fills that host element
+//! like a slot, and mounts the other MFE there with `data` (see [`nested`]).
 //!
 //! An MFE's crate exports two functions and nothing else:
 //!
@@ -32,8 +36,10 @@ pub mod events;
 mod fragment;
 pub mod http;
 pub mod links;
+pub mod nested;
 
 pub use fragment::Fragment;
+pub use nested::Nested;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -223,6 +229,13 @@ pub fn set_title(page: Option<&str>) {
     if let Some(document) = web_sys::window().and_then(|w| w.document()) {
         document.set_title(&page_title(page));
     }
+}
+
+/// What the host of a nested fragment sent along (`props.data`, its `data-props` parsed),
+/// read as `T` in the nested MFE's `mount`. `None` when there is none or it has another
+/// shape; the fragment then draws its "cannot show this" state, or `mount` fails.
+pub fn host_data<T: serde::de::DeserializeOwned>(props: &JsValue) -> Option<T> {
+    read_prop(props, "data").and_then(|data| serde_wasm_bindgen::from_value(data).ok())
 }
 
 fn read_prop(props: &JsValue, key: &str) -> Option<JsValue> {
