@@ -130,9 +130,61 @@ fn render<C: BaseComponent>(app: &RefCell<App>, element: Element, props: C::Prop
     }
     // The slot may hold the shell's "loading" placeholder; the app owns it from now on.
     element.set_inner_html("");
+    avoid_outer_app_ids(&element);
     let handle = yew::Renderer::<C>::with_root_and_props(element.clone(), props).render();
     *app.borrow_mut() = App::Rendered(Box::new(move || handle.destroy()));
     announce_rendered(element);
+}
+
+/// Yew marks each element it listens through with the id of its app (`__yew_subtree_id`)
+/// and lets the app whose id the event's target carries handle it. Every MFE is its own
+/// wasm instance with its own Yew, counting ids from 1, so a fragment nested in another
+/// MFE's page could be given the id of the app around it: that app would then take the
+/// fragment's events for its own and call whichever of its handlers has the same number.
+/// So before an app is rendered inside another, spare apps use up ids until the next one
+/// is none of those around it. Top-level slots have no app around them: nothing to do.
+fn avoid_outer_app_ids(element: &Element) {
+    let mut outer = Vec::new();
+    let mut ancestor = element.parent_element();
+    while let Some(current) = ancestor {
+        if let Some(id) = app_id(&current) {
+            outer.push(id);
+        }
+        ancestor = current.parent_element();
+    }
+    if outer.is_empty() {
+        return;
+    }
+    let Some(document) = element.owner_document() else {
+        return;
+    };
+    // Each spare takes the next id; the app rendered right after takes the one after it.
+    for _ in 0..=outer.len() {
+        let Ok(spare) = document.create_element("div") else {
+            return;
+        };
+        let handle = yew::Renderer::<Spare>::with_root(spare.clone()).render();
+        let taken = app_id(&spare);
+        handle.destroy();
+        match taken {
+            Some(taken) if outer.contains(&(taken + 1)) => continue,
+            _ => return,
+        }
+    }
+}
+
+/// The Yew app id an element carries, if any (see [`avoid_outer_app_ids`]).
+fn app_id(element: &Element) -> Option<u32> {
+    js_sys::Reflect::get(element, &JsValue::from_str("__yew_subtree_id"))
+        .ok()
+        .and_then(|id| id.as_f64())
+        .map(|id| id as u32)
+}
+
+/// An app that only takes an id.
+#[yew::function_component]
+fn Spare() -> yew::Html {
+    yew::Html::default()
 }
 
 /// The event on a slot's element that says its MFE has drawn its first screen (the shell

@@ -232,3 +232,83 @@ fn host_data_reads_the_parsed_data_props() {
         None
     );
 }
+
+/// The Yew app id `element` carries (`__yew_subtree_id`), if any.
+fn app_id(element: &web_sys::Element) -> Option<u32> {
+    js_sys::Reflect::get(element, &"__yew_subtree_id".into())
+        .unwrap()
+        .as_f64()
+        .map(|id| id as u32)
+}
+
+#[function_component]
+fn Nothing() -> Html {
+    html! {}
+}
+
+#[wasm_bindgen_test]
+async fn a_fragment_mounted_inside_another_mfes_app_never_gets_that_apps_id() {
+    // Another MFE's Yew (another wasm instance) counts its own ids: the app around the
+    // host may carry the very id this instance would give next.
+    let probe = element("");
+    let handle = yew::Renderer::<Nothing>::with_root(probe.clone()).render();
+    let next = app_id(&probe).unwrap() + 1;
+    handle.destroy();
+    probe.remove();
+    let outer = element("");
+    js_sys::Reflect::set(&outer, &"__yew_subtree_id".into(), &next.into()).unwrap();
+    let host = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .create_element("div")
+        .unwrap();
+    outer.append_child(&host).unwrap();
+
+    mfe_kit::mount::<Nothing>(host.clone(), &JsValue::UNDEFINED, |_| Some(())).unwrap();
+
+    let inner = app_id(&host).unwrap();
+    assert_ne!(inner, next);
+    mfe_kit::unmount(&host);
+    outer.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_host_whose_props_change_is_given_back_and_filled_again() {
+    #[function_component]
+    fn OrderPage() -> Html {
+        let id = use_state(|| "A-1");
+        let next = {
+            let id = id.clone();
+            Callback::from(move |_| id.set("A-2"))
+        };
+        html! {
+            <>
+                <button onclick={next}>{ "Next order" }</button>
+                <Nested mfe="cart" fragment={Fragment::Order} label="Your order"
+                    data={format!(r#"{{"orderId":"{}"}}"#, *id)} />
+            </>
+        }
+    }
+    let shell = ShellSpy::new();
+    let page = element("");
+    let app = yew::Renderer::<OrderPage>::with_root(page.clone()).render();
+    settle().await;
+    let host = page.query_selector(".nested-slot").unwrap().unwrap();
+
+    page.query_selector("button")
+        .unwrap()
+        .unwrap()
+        .unchecked_into::<web_sys::HtmlElement>()
+        .click();
+    settle().await;
+
+    assert_eq!(
+        host.get_attribute("data-props").as_deref(),
+        Some(r#"{"orderId":"A-2"}"#)
+    );
+    assert_eq!(shell.unnests_of(&host), 1);
+    assert_eq!(shell.nests_of(&host), 2);
+    app.destroy();
+    page.remove();
+}
