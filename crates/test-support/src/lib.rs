@@ -15,6 +15,7 @@
 // Test support: failing to set up a test is that test failing.
 #![allow(clippy::expect_used)]
 
+pub mod account;
 pub mod cart;
 pub mod catalog;
 pub mod http;

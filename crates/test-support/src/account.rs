@@ -1,0 +1,93 @@
+//! The account slice's servers, started for tests.
+
+use crate::{FreshDatabase, RunningServer, TestDatabase};
+use sea_orm::DatabaseConnection;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// An account-service running in this process, with a key pair of its own.
+pub struct AccountService {
+    /// e.g. `http://127.0.0.1:41234`
+    pub url: String,
+    /// Its public key (SPKI PEM), which verifies the identity tokens it signs
+    /// (`identity::Verifier::from_file`).
+    pub public_key_file: PathBuf,
+    /// Direct access to its database, to arrange or inspect data.
+    pub db: DatabaseConnection,
+    server: RunningServer,
+    _keys: KeyDirectory,
+    _database: Option<FreshDatabase>,
+}
+
+impl AccountService {
+    /// Stops the server; its port refuses connections after.
+    pub async fn stop(&self) {
+        self.server.stop().await;
+    }
+}
+
+/// A folder for one service's key pair, deleted when dropped.
+struct KeyDirectory(PathBuf);
+
+impl KeyDirectory {
+    fn new() -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        Self(std::env::temp_dir().join(format!(
+            "account-service-keys-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        )))
+    }
+}
+
+impl Drop for KeyDirectory {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// How tests run account-service: any free port, the database at `database_url`, signing
+/// with the private key at `signing_key_file` (made there, with its public key beside it,
+/// when it does not exist).
+pub fn service_configuration(
+    database_url: &str,
+    signing_key_file: &Path,
+) -> account_service::configuration::Configuration {
+    account_service::configuration::Configuration {
+        host: "127.0.0.1".into(),
+        port: 0,
+        database_url: database_url.to_owned(),
+        max_connections: 8,
+        signing_key_file: signing_key_file.to_owned(),
+    }
+}
+
+/// account-service on a free port with a new database and a new key pair; `None` if that
+/// database kind is not available here.
+pub async fn spawn_service(database: TestDatabase) -> Option<AccountService> {
+    let database = database.create().await?;
+    let mut service = spawn_service_on(&database.url).await;
+    service._database = Some(database);
+    Some(service)
+}
+
+/// account-service on a free port with the database at `database_url`, which may already
+/// hold users (that is how restarts are tested), and a new key pair.
+pub async fn spawn_service_on(database_url: &str) -> AccountService {
+    let keys = KeyDirectory::new();
+    let configuration = service_configuration(database_url, &keys.0.join("identity.pem"));
+    let application = account_service::startup::Application::build(configuration)
+        .await
+        .expect("starting account-service");
+    let db = application.db.clone();
+    let public_key_file = application.public_key_file.clone();
+    let server = RunningServer::spawn(application.server);
+    AccountService {
+        url: server.address.clone(),
+        public_key_file,
+        db,
+        server,
+        _keys: keys,
+        _database: None,
+    }
+}

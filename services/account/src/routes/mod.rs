@@ -1,0 +1,55 @@
+//! The HTTP API (the route table and the types are in `account_service_api`). Handlers
+//! parse, call `users`, `sessions` or `addresses`, and map the answer.
+
+mod addresses;
+mod form;
+mod health;
+mod sessions;
+mod users;
+
+use account_service_api::is_valid_id;
+use actix_web::web;
+use platform::Error;
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/healthz", web::get().to(platform::server::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/users", web::post().to(users::sign_up))
+        .route("/users/{user_id}", web::get().to(users::show))
+        .route("/users/{user_id}", web::patch().to(users::rename))
+        .route("/sessions", web::post().to(sessions::sign_in))
+        .route("/sessions", web::delete().to(sessions::sign_out_everywhere))
+        .route("/session", web::get().to(sessions::current))
+        .route("/session", web::delete().to(sessions::sign_out))
+        .route("/users/{user_id}/addresses", web::get().to(addresses::list))
+        .route("/users/{user_id}/addresses", web::post().to(addresses::add))
+        .route(
+            "/users/{user_id}/addresses/{address_id}",
+            web::put().to(addresses::replace),
+        )
+        .route(
+            "/users/{user_id}/addresses/{address_id}",
+            web::delete().to(addresses::remove),
+        )
+        .route(
+            "/users/{user_id}/addresses/{address_id}/default",
+            web::post().to(addresses::make_default),
+        );
+}
+
+/// An id from the path (`field` names it): 400 when it cannot be one.
+fn valid_id<'a>(field: &str, id: &'a str) -> Result<&'a str, Error> {
+    if is_valid_id(id) {
+        Ok(id)
+    } else {
+        Err(Error::invalid(
+            field,
+            "An id is 1 to 64 letters, digits, '-' or '_'.",
+        ))
+    }
+}
+
+fn no_such_user() -> Error {
+    Error::NotFound("There is no such user.".into())
+}

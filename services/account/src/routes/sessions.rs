@@ -1,0 +1,166 @@
+use super::form::{invalid_fields, Form};
+use crate::domain::{fields, first_name, normalise_email};
+use crate::entities::user;
+use crate::sessions::{self, secret_hash, NewSession};
+use crate::startup::AppState;
+use crate::users;
+use account_service_api::{self as api, codes, CLIENT_HEADER, SESSION_HEADER};
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use platform::database::DbResultExt;
+use platform::{Error, Result};
+use serde_json::Value;
+
+/// `POST /sessions`: signs in. A wrong password and an unknown email get the same answer
+/// after the same work; too many failures refuse the attempt before any check.
+pub async fn sign_in(
+    request: HttpRequest,
+    body: web::Json<Value>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse> {
+    let form = Form::new(body.into_inner())?;
+    let (email, password) = match (form.text(fields::EMAIL), form.text(fields::PASSWORD)) {
+        (Ok(email), Ok(password)) => (email, password),
+        (email, password) => return Err(invalid_fields([email.err(), password.err()])),
+    };
+    let account = normalise_email(&email);
+    let attempt = match state
+        .limits
+        .admit(&account, header(&request, CLIENT_HEADER))
+    {
+        Ok(attempt) => attempt,
+        Err(refused) => return Ok(too_many_attempts(refused.retry_after_seconds)),
+    };
+    let user = users::find_by_email(&state.db, &account)
+        .await
+        .or_db_error("looking up an account")?;
+    let hash = user.as_ref().map(|user| user.password_hash.clone());
+    let verified = state.passwords.verify(password, hash).await?;
+    let user = match user {
+        Some(user) if verified => user,
+        _ => return Err(invalid_credentials()),
+    };
+    state.limits.succeeded(attempt);
+    let session = sessions::start(&state.db, &user.id, chrono::Utc::now()).await?;
+    Ok(HttpResponse::Created().json(signed_in(&state, &user, session)?))
+}
+
+/// `GET /session`: who the session belongs to, with a fresh identity token.
+pub async fn current(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
+    let secret = header(&request, SESSION_HEADER).ok_or_else(signed_out)?;
+    let now = chrono::Utc::now();
+    let (session, user) = sessions::alive(&state.db, &secret_hash(secret), now)
+        .await
+        .or_db_error("looking up a session")?
+        .ok_or_else(signed_out)?;
+    sessions::seen(&state.db, &session, now)
+        .await
+        .or_db_error("noting a session's use")?;
+    Ok(HttpResponse::Ok().json(api::SessionState {
+        user: users::view(&user),
+        identity: identity_token(&state, &user, &session.handle)?,
+        handle: session.handle,
+        session_expires_at: session.expires_at.timestamp(),
+    }))
+}
+
+/// `DELETE /session`: signs this session out (done already, or never known: the same 204).
+pub async fn sign_out(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse> {
+    if let Some(secret) = header(&request, SESSION_HEADER) {
+        sessions::revoke(&state.db, &secret_hash(secret), chrono::Utc::now())
+            .await
+            .or_db_error("revoking a session")?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `DELETE /sessions`: signs out every session of the session's user.
+pub async fn sign_out_everywhere(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse> {
+    let secret = header(&request, SESSION_HEADER).ok_or_else(signed_out)?;
+    let now = chrono::Utc::now();
+    let (_, user) = sessions::alive(&state.db, &secret_hash(secret), now)
+        .await
+        .or_db_error("looking up a session")?
+        .ok_or_else(signed_out)?;
+    let revoked = sessions::revoke_all(&state.db, &user.id, now)
+        .await
+        .or_db_error("revoking sessions")?;
+    tracing::info!(user_id = %user.id, revoked, "signed out everywhere");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A new session's answer: the user, the secret (this once) and a first identity token.
+pub(super) fn signed_in(
+    state: &AppState,
+    user: &user::Model,
+    new: NewSession,
+) -> Result<api::SignedIn> {
+    Ok(api::SignedIn {
+        user: users::view(user),
+        identity: identity_token(state, user, &new.session.handle)?,
+        session_secret: new.secret,
+        session_expires_at: new.session.expires_at.timestamp(),
+    })
+}
+
+fn identity_token(
+    state: &AppState,
+    user: &user::Model,
+    handle: &str,
+) -> Result<api::IdentityToken> {
+    let now = identity::now();
+    let token = state
+        .signer
+        .sign(&user.id, handle, first_name(&user.name), now)?;
+    Ok(api::IdentityToken {
+        token,
+        expires_at: now.saturating_add_unsigned(identity::TOKEN_LIFETIME.as_secs()),
+    })
+}
+
+/// A header's value, trimmed; `None` when it is missing, empty or not text.
+fn header<'a>(request: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    request
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+}
+
+fn invalid_credentials() -> Error {
+    Error::refused(
+        StatusCode::UNAUTHORIZED,
+        codes::INVALID_CREDENTIALS,
+        None,
+        "That email address and password do not match an account.",
+    )
+}
+
+fn signed_out() -> Error {
+    Error::refused(
+        StatusCode::UNAUTHORIZED,
+        codes::SIGNED_OUT,
+        None,
+        "You are signed out. Please sign in again.",
+    )
+}
+
+/// 429 `too_many_attempts`, with the real wait in `Retry-After` (the platform's 429 says 10).
+fn too_many_attempts(retry_after_seconds: u64) -> HttpResponse {
+    let mut response = Error::refused(
+        StatusCode::TOO_MANY_REQUESTS,
+        codes::TOO_MANY_ATTEMPTS,
+        None,
+        "Too many attempts to sign in. Please wait a minute and try again.",
+    )
+    .error_response();
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+    response
+}
