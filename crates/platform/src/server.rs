@@ -4,12 +4,14 @@
 use crate::error::INTERNAL_MESSAGE;
 use crate::{request_id, Error};
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::ServiceResponse;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::middleware::{from_fn, Condition, ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::middleware::{from_fn, Condition, ErrorHandlerResponse, ErrorHandlers, Next};
+use actix_web::{
+    mime, web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer, ResponseError,
+};
 use error_body::ErrorBody;
 use std::net::TcpListener;
 
@@ -54,7 +56,9 @@ pub enum Exposure {
 /// whose handlers find `state` as `web::Data<S>`, with what every server shares:
 /// - the request id, its span and one log line per request ([`crate::request_id`]);
 /// - JSON, query and path extractors that answer bad input with the JSON error body
-///   (400, 413, 415), and a body size limit of [`BODY_LIMIT`];
+///   (400, 413, 415), and a body size limit of [`BODY_LIMIT`]; a JSON body that does not
+///   fit the handler's type is a 400 naming the field at fault (`error.field`), and never
+///   repeating the value sent;
 /// - a JSON body on every error answer, also those actix makes itself (405, ...);
 /// - a JSON 404 for paths no route matches (405 for a path that exists for other methods);
 /// - for a [`Exposure::Public`] server, the CSRF guard on every state-changing request.
@@ -73,6 +77,7 @@ pub fn serve<S: Send + Sync + 'static>(
     let port = listener.local_addr()?.port();
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(keep_json_body))
             .wrap(Condition::new(
                 exposure == Exposure::Public,
                 from_fn(crate::csrf::guard),
@@ -110,7 +115,7 @@ fn json_config() -> web::JsonConfig {
         .error_handler(json_error)
 }
 
-fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+fn json_error(error: JsonPayloadError, request: &HttpRequest) -> actix_web::Error {
     let error = match error {
         JsonPayloadError::OverflowKnownLength { limit, .. }
         | JsonPayloadError::Overflow { limit } => too_large(limit),
@@ -118,10 +123,11 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
         JsonPayloadError::ContentType => Error::UnsupportedMediaType(
             "Send the request body as JSON, with Content-Type: application/json.".into(),
         ),
-        JsonPayloadError::Deserialize(error) if error.is_data() => Error::InvalidParameter {
-            field: field_of(&error.to_string()),
-            message: format!("The request body has a wrong value: {error}."),
-        },
+        JsonPayloadError::Deserialize(error) if error.is_data() => {
+            let body = request.extensions().get::<ArrivedBody>().cloned();
+            wrong_value(&error, body.as_ref().map_or(&[][..], |body| &body.0[..]))
+        }
+        // Syntax errors say where the JSON breaks, never what it holds.
         JsonPayloadError::Deserialize(error) => Error::InvalidParameter {
             field: None,
             message: format!("The request body is not valid JSON: {error}."),
@@ -132,6 +138,238 @@ fn json_error(error: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
         },
     };
     error.into()
+}
+
+/// A JSON request body as it arrived, kept until the handler's extractor has read it: when
+/// the body does not fit the handler's type, serde_json says only *where* it stopped, and
+/// the body says which field that is.
+#[derive(Clone)]
+struct ArrivedBody(web::Bytes);
+
+/// Reads a JSON body before the handler does, keeps it in the request ([`ArrivedBody`]) and
+/// hands the same bytes on. Bodies are small ([`BODY_LIMIT`]) and the JSON extractor reads
+/// them whole anyway, so this costs a reference count, not a copy. A compressed body is
+/// left alone (the extractor decodes it; browsers never send one).
+async fn keep_json_body(
+    mut request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let is_json = matches!(
+        request.mime_type(),
+        Ok(Some(mime)) if mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON)
+    );
+    if is_json && !request.headers().contains_key(header::CONTENT_ENCODING) {
+        match request.extract::<web::Bytes>().await {
+            Ok(body) => {
+                request.extensions_mut().insert(ArrivedBody(body.clone()));
+                request.set_payload(Payload::from(body));
+            }
+            Err(error) => {
+                let refusal = match error.as_error::<PayloadError>() {
+                    Some(PayloadError::Overflow) => too_large(BODY_LIMIT),
+                    _ => Error::invalid("body", "The request body could not be read."),
+                };
+                return Ok(request.into_response(refusal.error_response()));
+            }
+        }
+    }
+    Ok(next.call(request).await?.map_into_boxed_body())
+}
+
+/// The 400 for a JSON body that does not fit the handler's type: it names the field at
+/// fault (`lines[1].quantity`) and says what was expected there — never the value sent,
+/// which may be a password (serde's own messages quote it: `invalid type: string "..."`).
+fn wrong_value(error: &serde_json::Error, body: &[u8]) -> Error {
+    let description = error.to_string();
+    // serde_json ends its messages with " at line L column C"; the place is in `error`.
+    let description = description
+        .rsplit_once(" at line ")
+        .map_or(description.as_str(), |(description, _)| description);
+    let stopped_in = path_at(body, offset_of(body, error.line(), error.column()));
+    let (field, message) = if let Some(name) = description.strip_prefix("missing field `") {
+        let name = name.split('`').next().unwrap_or_default();
+        let field = join(&stopped_in, name);
+        let message = format!("`{field}` is missing from the request body.");
+        (Some(field), message)
+    } else if let Some(name) = description.strip_prefix("unknown field `") {
+        let name = name.split('`').next().unwrap_or_default();
+        // serde_json stops right after the unknown key, so the path already ends with it.
+        let field = render_path(&stopped_in)
+            .filter(|path| path.ends_with(name))
+            .unwrap_or_else(|| join(&stopped_in, name));
+        let message = format!("`{field}` is not a field of this request.");
+        (Some(field), message)
+    } else {
+        let field = render_path(&stopped_in).or_else(|| only_path_of(body, description));
+        let expected = description
+            .rsplit_once(", expected ")
+            .map(|(_, expected)| format!(": expected {expected}"))
+            .unwrap_or_default();
+        let message = match &field {
+            Some(field) => format!("`{field}` has a wrong value{expected}."),
+            None => format!("The request body has a wrong value{expected}."),
+        };
+        (field, message)
+    };
+    Error::InvalidParameter { field, message }
+}
+
+/// One step of a path into a JSON document.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The byte offset of serde_json's (1-based line, 0-based byte column) place in `body`.
+fn offset_of(body: &[u8], line: usize, column: usize) -> usize {
+    let line_start = match line {
+        0 | 1 => 0,
+        line => body
+            .iter()
+            .enumerate()
+            .filter(|(_, byte)| **byte == b'\n')
+            .nth(line - 2)
+            .map_or(body.len(), |(index, _)| index + 1),
+    };
+    (line_start + column).min(body.len())
+}
+
+/// The path of the value being read at `offset` of a JSON document (valid up to there,
+/// since serde_json read it that far): the keys and indices of the containers open at that
+/// point. A value serde_json finished reading is still "being read" until the `,` after it.
+fn path_at(body: &[u8], offset: usize) -> Vec<Step> {
+    enum Open {
+        Object(Option<String>),
+        Array(usize),
+    }
+    let mut open: Vec<Open> = Vec::new();
+    let mut index = 0;
+    while index < offset {
+        match body[index] {
+            b'{' => open.push(Open::Object(None)),
+            b'[' => open.push(Open::Array(0)),
+            b'}' | b']' => {
+                open.pop();
+            }
+            b',' => match open.last_mut() {
+                Some(Open::Array(position)) => *position += 1,
+                Some(Open::Object(key)) => *key = None,
+                None => {}
+            },
+            b'"' => {
+                let mut end = index + 1;
+                while end < body.len() && body[end] != b'"' {
+                    end += if body[end] == b'\\' { 2 } else { 1 };
+                }
+                if let Some(Open::Object(key @ None)) = open.last_mut() {
+                    let text = body.get(index..=end).unwrap_or_default();
+                    *key = Some(serde_json::from_slice(text).unwrap_or_default());
+                }
+                index = end;
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    open.into_iter()
+        .filter_map(|step| match step {
+            Open::Object(key) => key.map(Step::Key),
+            Open::Array(position) => Some(Step::Index(position)),
+        })
+        .collect()
+}
+
+/// `lines[1].quantity`, or `None` for the document itself.
+fn render_path(path: &[Step]) -> Option<String> {
+    let mut text = String::new();
+    for step in path {
+        match step {
+            Step::Key(key) if text.is_empty() => text.push_str(key),
+            Step::Key(key) => {
+                text.push('.');
+                text.push_str(key);
+            }
+            Step::Index(position) => text.push_str(&format!("[{position}]")),
+        }
+    }
+    (!text.is_empty()).then_some(text)
+}
+
+fn join(path: &[Step], name: &str) -> String {
+    match render_path(path) {
+        Some(path) => format!("{path}.{name}"),
+        None => name.to_owned(),
+    }
+}
+
+/// For a value serde met only after reading the whole object (fields of a
+/// `#[serde(flatten)]`ed struct are checked once the object is read), the path of the one
+/// value in `body` that is what serde's message says it got (`integer `5``, `string "x"`).
+/// `None` when no value, or more than one, fits.
+fn only_path_of(body: &[u8], description: &str) -> Option<String> {
+    let got = description
+        .strip_prefix("invalid type: ")
+        .or_else(|| description.strip_prefix("invalid value: "))?
+        .rsplit_once(", expected ")?
+        .0;
+    let document: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let mut found = Vec::new();
+    find_values(&document, got, &mut Vec::new(), &mut found);
+    match found.as_slice() {
+        [only] => render_path(only),
+        _ => None,
+    }
+}
+
+fn find_values(
+    value: &serde_json::Value,
+    got: &str,
+    path: &mut Vec<Step>,
+    found: &mut Vec<Vec<Step>>,
+) {
+    use serde_json::Value;
+    let fits = match value {
+        Value::Null => got == "null" || got == "unit value",
+        Value::Bool(flag) => got == format!("boolean `{flag}`"),
+        Value::Number(number) => match (number.as_u64(), number.as_i64(), number.as_f64()) {
+            (Some(whole), _, _) => got == format!("integer `{whole}`"),
+            (_, Some(whole), _) => got == format!("integer `{whole}`"),
+            (_, _, Some(real)) => {
+                let text = real.to_string();
+                let point = if text.contains('.') || !real.is_finite() {
+                    ""
+                } else {
+                    ".0"
+                };
+                got == format!("floating point `{text}{point}`")
+            }
+            _ => false,
+        },
+        Value::String(text) => got == format!("string {text:?}"),
+        Value::Array(_) => got == "sequence",
+        Value::Object(_) => got == "map",
+    };
+    if fits && !path.is_empty() {
+        found.push(path.clone());
+    }
+    match value {
+        Value::Array(items) => {
+            for (position, item) in items.iter().enumerate() {
+                path.push(Step::Index(position));
+                find_values(item, got, path, found);
+                path.pop();
+            }
+        }
+        Value::Object(entries) => {
+            for (key, item) in entries {
+                path.push(Step::Key(key.clone()));
+                find_values(item, got, path, found);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
 }
 
 fn too_large(limit: usize) -> Error {
@@ -249,6 +487,153 @@ pub fn readiness(problem: Option<String>) -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Line {
+        product_id: i64,
+        quantity: u32,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Order {
+        lines: Vec<Line>,
+        #[serde(default)]
+        note: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Place {
+        name: String,
+        city: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Delivery {
+        #[serde(flatten)]
+        place: Place,
+        #[serde(default)]
+        urgent: bool,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Strict {
+        quantity: u32,
+    }
+
+    /// The field and message of the 400 for `body`, which must not fit `T`.
+    fn refusal<T: serde::de::DeserializeOwned + std::fmt::Debug>(
+        body: &str,
+    ) -> (Option<String>, String) {
+        let error = serde_json::from_str::<T>(body).unwrap_err();
+        match wrong_value(&error, body.as_bytes()) {
+            Error::InvalidParameter { field, message } => (field, message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_wrong_type_names_its_field_and_not_its_value() {
+        let (field, message) =
+            refusal::<Line>(r#"{"product_id":1,"quantity":"hunter2 is my password"}"#);
+        assert_eq!(field.as_deref(), Some("quantity"));
+        assert_eq!(message, "`quantity` has a wrong value: expected u32.");
+        let (field, message) = refusal::<Line>(r#"{"quantity":-1,"product_id":1}"#);
+        assert_eq!(field.as_deref(), Some("quantity"));
+        assert!(!message.contains("-1"), "{message}");
+        for body in [
+            r#"{"quantity":{"a":"secret"},"product_id":1}"#,
+            r#"{"quantity":["secret"],"product_id":1}"#,
+            r#"{"quantity":null,"product_id":1}"#,
+            r#"{"quantity":true,"product_id":1}"#,
+            r#"{"quantity":1.5,"product_id":1}"#,
+        ] {
+            let (field, message) = refusal::<Line>(body);
+            assert_eq!(field.as_deref(), Some("quantity"), "{body}");
+            assert!(!message.contains("secret"), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        assert_eq!(
+            refusal::<Line>(r#"{"product_id":1}"#),
+            (
+                Some("quantity".into()),
+                "`quantity` is missing from the request body.".into()
+            )
+        );
+    }
+
+    #[test]
+    fn fields_inside_lists_and_objects_are_named_with_their_path() {
+        let body = r#"{"lines":[{"product_id":1,"quantity":2},{"product_id":1,"quantity":"q"}]}"#;
+        assert_eq!(
+            refusal::<Order>(body).0.as_deref(),
+            Some("lines[1].quantity")
+        );
+        let body = r#"{"note":"a,b}{[\"x","lines":[{"product_id":1}]}"#;
+        assert_eq!(
+            refusal::<Order>(body).0.as_deref(),
+            Some("lines[0].quantity")
+        );
+        let body = "{\n  \"lines\": [],\n  \"note\": 5\n}";
+        assert_eq!(refusal::<Order>(body).0.as_deref(), Some("note"));
+    }
+
+    #[test]
+    fn escaped_keys_are_read_as_json() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Quoted {
+            #[serde(rename = "say \"hi\"")]
+            greeting: String,
+        }
+        let body = r#"{"say \"hi\"": 1}"#;
+        assert_eq!(refusal::<Quoted>(body).0.as_deref(), Some(r#"say "hi""#));
+    }
+
+    #[test]
+    fn a_flattened_field_is_named_when_only_one_value_fits_the_complaint() {
+        let (field, message) = refusal::<Delivery>(r#"{"name":5,"city":"Berlin"}"#);
+        assert_eq!(field.as_deref(), Some("name"));
+        assert_eq!(message, "`name` has a wrong value: expected a string.");
+        let (field, _) = refusal::<Delivery>(r#"{"name":"Ada","city":"Berlin","urgent":"yes"}"#);
+        assert_eq!(field.as_deref(), Some("urgent"));
+        assert_eq!(
+            refusal::<Delivery>(r#"{"name":"Ada"}"#).0.as_deref(),
+            Some("city")
+        );
+        // Two values fit: naming either could be wrong, so neither is named.
+        let (field, message) = refusal::<Delivery>(r#"{"name":5,"city":5}"#);
+        assert_eq!(field, None);
+        assert_eq!(
+            message,
+            "The request body has a wrong value: expected a string."
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_once() {
+        let (field, _) = refusal::<Strict>(r#"{"quantity":1,"qty":2}"#);
+        assert_eq!(field.as_deref(), Some("qty"));
+    }
+
+    #[test]
+    fn a_body_of_the_wrong_shape_names_no_field() {
+        let (field, message) = refusal::<Line>(r#""hunter2""#);
+        assert_eq!(field, None);
+        assert_eq!(
+            message,
+            "The request body has a wrong value: expected struct Line."
+        );
+    }
 
     #[test]
     fn serde_messages_name_their_field() {

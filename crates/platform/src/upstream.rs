@@ -122,6 +122,7 @@ impl Upstream {
             path_and_query: path_and_query.to_owned(),
             body: None,
             idempotency_key: None,
+            headers: Vec::new(),
         }
     }
 
@@ -196,6 +197,9 @@ impl Upstream {
         if let Some(key) = &call.idempotency_key {
             request = request.header(IDEMPOTENCY_KEY, key);
         }
+        for (name, value) in &call.headers {
+            request = request.header(*name, value);
+        }
         if let Some(body) = &call.body {
             request = request
                 .header(CONTENT_TYPE, "application/json")
@@ -223,11 +227,7 @@ impl Upstream {
 
 /// An answer that is not a 2xx, passed on with the same status and body.
 fn pass_through(answer: &Answer) -> Error {
-    Rejection {
-        status: actix_status(answer.status),
-        body: answer.body.to_vec(),
-    }
-    .into_error()
+    Rejection::of(answer).into_error()
 }
 
 /// actix and reqwest use different versions of the `http` crate.
@@ -243,9 +243,24 @@ fn actix_status(status: StatusCode) -> actix_web::http::StatusCode {
 pub struct Rejection {
     pub status: actix_web::http::StatusCode,
     pub body: Vec<u8>,
+    /// The answer's `Retry-After`, for a caller that passes a 429 on to its own client
+    /// (sign-in attempts: when the shopper may try again is the service's to say).
+    pub retry_after: Option<String>,
 }
 
 impl Rejection {
+    fn of(answer: &Answer) -> Self {
+        Rejection {
+            status: actix_status(answer.status),
+            body: answer.body.to_vec(),
+            retry_after: answer
+                .headers
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+        }
+    }
+
     /// The body as `T`, when it is one.
     pub fn json<T: DeserializeOwned>(&self) -> Option<T> {
         serde_json::from_slice(&self.body).ok()
@@ -276,6 +291,7 @@ pub struct Call<'a> {
     path_and_query: String,
     body: Option<Vec<u8>>,
     idempotency_key: Option<String>,
+    headers: Vec<(&'static str, String)>,
 }
 
 impl Call<'_> {
@@ -294,6 +310,13 @@ impl Call<'_> {
         self
     }
 
+    /// Sends the header `name: value` too (a session's secret, the shopper's address). Header
+    /// values are never logged.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
     /// Sends it and decodes the JSON answer.
     pub async fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
         let answer = self.upstream.execute(&self).await?;
@@ -307,10 +330,7 @@ impl Call<'_> {
     ) -> Result<Result<T, Rejection>, Error> {
         let answer = self.upstream.execute_answered(&self).await?;
         if answer.status.is_client_error() {
-            return Ok(Err(Rejection {
-                status: actix_status(answer.status),
-                body: answer.body.to_vec(),
-            }));
+            return Ok(Err(Rejection::of(&answer)));
         }
         if !answer.status.is_success() {
             return Err(pass_through(&answer));

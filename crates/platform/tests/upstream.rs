@@ -17,6 +17,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 enum Reply {
     /// Answers with this status and body after `delay`.
     Status(u16, &'static str, Duration),
+    /// Answers with this status, one more header line (`name: value`) and body.
+    Headed(u16, &'static str, &'static str),
     /// Reads the request and closes the connection without a word.
     Hang,
     /// Reads the request and closes the connection at once.
@@ -60,6 +62,13 @@ impl Stub {
                             tokio::time::sleep(delay).await;
                             let answer = format!(
                                 "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                                body.len()
+                            );
+                            let _ = socket.write_all(answer.as_bytes()).await;
+                        }
+                        Reply::Headed(status, header, body) => {
+                            let answer = format!(
+                                "HTTP/1.1 {status} X\r\n{header}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                                 body.len()
                             );
                             let _ = socket.write_all(answer.as_bytes()).await;
@@ -258,6 +267,29 @@ async fn a_client_error_can_be_read_whole_with_what_the_contract_adds() {
         .unwrap()
         .unwrap();
     assert_eq!(accepted["id"], "r1");
+}
+
+#[tokio::test]
+async fn a_call_sends_its_headers_and_a_rejection_keeps_when_to_retry() {
+    const BODY: &str = r#"{"error":{"code":"too_many_attempts","message":"Wait"}}"#;
+    let stub = Stub::start(|_| Reply::Headed(429, "retry-after: 37", BODY)).await;
+    let upstream = upstream(&stub.address, 800);
+    let rejected = upstream
+        .call(HttpMethod::POST, "/sessions")
+        .header("Client-Address", "203.0.113.9")
+        .json(&json!({}))
+        .unwrap()
+        .send_or_rejection::<Value>()
+        .await
+        .expect("a 429 is an answer, not an outage")
+        .expect_err("a 429 is a rejection");
+    assert_eq!(rejected.status.as_u16(), 429);
+    assert_eq!(rejected.retry_after.as_deref(), Some("37"));
+    let request = stub.requests.lock().unwrap()[0].clone();
+    assert!(
+        request.contains("\r\nclient-address: 203.0.113.9\r\n"),
+        "{request}"
+    );
 }
 
 #[tokio::test]
