@@ -6,10 +6,17 @@
 //! The quantity itself is guarded by the statement that changes it (the upsert in
 //! [`add_line`] only adds while the result stays within the limit), so no interleaving
 //! can push a line over its limit or lose an addition.
+//!
+//! A cart is a guest's (named only by the guest's cookie) or a user's (`user_id`, one per
+//! user: [`of_user`]). At sign-in the guest cart is [`merge`]d into the user's: both carts
+//! are locked the same way, in the order of their ids, so merges and adds never wait for
+//! each other in a circle, and the guest cart is gone once its lines are in — which is
+//! what makes a second merge of it (a retry, a second tab) a no-op.
 
 use crate::entities::{cart, cart_line};
 use crate::ids::new_id;
-use cart_service_api::{self as api, shipping_for, MAX_LINES};
+use crate::orders;
+use cart_service_api::{self as api, shipping_for, Owner, MAX_LINES};
 use catalog_service_api::Offer;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
 use sea_orm::{
@@ -24,6 +31,7 @@ pub async fn create(db: &DatabaseConnection) -> Result<cart::Model, DbErr> {
     let now = chrono::Utc::now();
     let cart = cart::Model {
         id: new_id(),
+        user_id: None,
         created_at: now,
         updated_at: now,
     };
@@ -31,6 +39,46 @@ pub async fn create(db: &DatabaseConnection) -> Result<cart::Model, DbErr> {
         .exec_without_returning(db)
         .await?;
     Ok(cart)
+}
+
+/// The user's cart, made on first use. Concurrent first uses make one: the unique index
+/// on `user_id` lets one insert through, the others insert nothing and read that one.
+#[tracing::instrument(skip(db))]
+pub async fn of_user(db: &DatabaseConnection, user_id: &str) -> Result<cart::Model, DbErr> {
+    if let Some(cart) = by_user(db, user_id).await? {
+        return Ok(cart);
+    }
+    let now = chrono::Utc::now();
+    let cart = cart::Model {
+        id: new_id(),
+        user_id: Some(user_id.to_owned()),
+        created_at: now,
+        updated_at: now,
+    };
+    cart::Entity::insert(cart::ActiveModel::from(cart))
+        .on_conflict(
+            OnConflict::column(cart::Column::UserId)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    by_user(db, user_id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("the cart of user {user_id}")))
+}
+
+async fn by_user(db: &DatabaseConnection, user_id: &str) -> Result<Option<cart::Model>, DbErr> {
+    cart::Entity::find()
+        .filter(cart::Column::UserId.eq(user_id))
+        .one(db)
+        .await
+}
+
+/// The cart, if it exists.
+#[tracing::instrument(skip(db))]
+pub async fn find(db: &DatabaseConnection, cart_id: &str) -> Result<Option<cart::Model>, DbErr> {
+    cart::Entity::find_by_id(cart_id).one(db).await
 }
 
 /// Whether the cart exists.
@@ -138,6 +186,87 @@ pub async fn add_line(
     }
     tx.commit().await?;
     Ok(LineChange::Done)
+}
+
+/// What became of a merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merge {
+    /// The guest cart's lines are in the user's cart; the guest cart is gone.
+    Done,
+    /// The guest cart is not there (merged already, or never was): nothing changed.
+    NoGuestCart,
+    /// The user's cart is not there.
+    NoSuchCart,
+}
+
+/// Merges the guest cart `from` into the user's cart `into`, in one transaction: each of
+/// its lines, oldest first, is added to `into` — the quantities summed, but no higher than
+/// `limit(product_id)` (a line the user's cart holds already is never lowered), and a
+/// product `into` does not hold only while it holds fewer than [`MAX_LINES`]; then the
+/// orders of `guest:<from>` become `owner`'s, and `from` is deleted.
+#[tracing::instrument(skip(db, limit))]
+pub async fn merge(
+    db: &DatabaseConnection,
+    into: &str,
+    from: &str,
+    owner: &Owner,
+    limit: impl Fn(i64) -> i32,
+) -> Result<Merge, DbErr> {
+    let tx = db.begin().await?;
+    // Lock both, always in the same order (by id): a merge and another merge or an add
+    // that lock the same carts take them one after the other, never each holding one.
+    let mut locking = [into, from];
+    locking.sort_unstable();
+    for cart_id in locking {
+        if !touch(&tx, cart_id).await? {
+            return Ok(if cart_id == into {
+                Merge::NoSuchCart
+            } else {
+                Merge::NoGuestCart
+            });
+        }
+    }
+    // The orders first: a checkout being placed holds its order and then empties its
+    // cart's lines; taking them in the same order means neither waits for the other.
+    orders::give_to(&tx, &Owner::guest(from), owner).await?;
+    let mut held = lines(&tx, into).await?;
+    for line in lines(&tx, from).await? {
+        let limit = limit(line.product_id);
+        match held.iter().find(|held| held.product_id == line.product_id) {
+            Some(held) => {
+                let quantity = held.quantity.saturating_add(line.quantity).min(limit);
+                if quantity > held.quantity {
+                    cart_line::Entity::update_many()
+                        .col_expr(cart_line::Column::Quantity, Expr::value(quantity))
+                        .filter(cart_line::Column::CartId.eq(into))
+                        .filter(cart_line::Column::ProductId.eq(line.product_id))
+                        .exec(&tx)
+                        .await?;
+                }
+            }
+            None => {
+                let quantity = line.quantity.min(limit);
+                if quantity <= 0 || held.len() >= MAX_LINES {
+                    continue;
+                }
+                // It keeps the time it was first added, so the lines stay in the order
+                // the shopper put them in the cart, whichever cart that was.
+                let moved = cart_line::Model {
+                    cart_id: into.to_owned(),
+                    quantity,
+                    ..line
+                };
+                cart_line::Entity::insert(cart_line::ActiveModel::from(moved.clone()))
+                    .exec_without_returning(&tx)
+                    .await?;
+                held.push(moved);
+            }
+        }
+    }
+    empty_lines(&tx, from).await?;
+    cart::Entity::delete_by_id(from).exec(&tx).await?;
+    tx.commit().await?;
+    Ok(Merge::Done)
 }
 
 /// Sets the line of `offer`'s product to `quantity` (1 or more). More than `available`

@@ -179,6 +179,21 @@ pub async fn of_owner(
         .collect())
 }
 
+/// Gives every order of `from` to `to` (a guest's orders to the user they signed in as),
+/// in the caller's transaction.
+pub async fn give_to<C: ConnectionTrait>(
+    db: &C,
+    from: &api::Owner,
+    to: &api::Owner,
+) -> Result<u64, DbErr> {
+    let given = order::Entity::update_many()
+        .col_expr(order::Column::Owner, Expr::value(to.0.clone()))
+        .filter(order::Column::Owner.eq(from.0.as_str()))
+        .exec(db)
+        .await?;
+    Ok(given.rows_affected)
+}
+
 /// Orders whose saga has not ended, oldest first; with `quiet_since`, only those not
 /// changed since then.
 #[tracing::instrument(skip(db))]

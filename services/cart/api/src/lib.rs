@@ -2,7 +2,8 @@
 //! with its currency, quantities as counts. cart-bff shapes this for the cart screens.
 //!
 //! The service is internal (only cart-bff calls it); who owns a cart or an order is told
-//! by the caller (`owner`), which cart-service stores but does not authenticate.
+//! by the caller (`owner`, the user of `PUT /users/{id}/cart`), which cart-service stores
+//! but does not authenticate: cart-bff verifies who is signed in.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,8 +44,9 @@ pub fn is_valid_key(key: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Who owns a cart's orders: `guest:<cart id>` for a shopper without an account, later
-/// `user:<user id>` once the account slice signs people in.
+/// Who owns a cart's orders: `guest:<cart id>` for a shopper who is not signed in,
+/// `user:<user id>` for one who is. A guest's orders become the user's when their guest
+/// cart is merged into the user's cart at sign-in ([`MergeCarts`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Owner(pub String);
@@ -116,6 +118,26 @@ pub struct AddLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetQuantity {
     pub quantity: i32,
+}
+
+/// The answer of `PUT /users/{user_id}/cart`: the id of the user's cart (made on first use,
+/// the same one ever after).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartRef {
+    pub id: String,
+}
+
+/// `POST /carts/{id}/merge`: the guest cart `from` goes into the user's cart `{id}` — its
+/// lines are added (each capped at [`MAX_QUANTITY`] and at what the catalog can still
+/// sell, at most [`MAX_LINES`] products, the oldest kept), the guest cart is deleted, and
+/// the orders of `guest:<from>` become `owner`'s. Answers the user's [`Cart`]; a `from`
+/// that no longer exists (merged already) leaves it as it is, so merging is idempotent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeCarts {
+    /// The guest cart's id.
+    pub from: String,
+    /// `user:<id>` of the cart's user.
+    pub owner: Owner,
 }
 
 /// `POST /carts/{id}/checkout` (with an `Idempotency-Key` header).
@@ -313,6 +335,16 @@ pub mod paths {
     /// `PUT` a [`crate::SetQuantity`]; `DELETE` removes the line.
     pub fn line(cart_id: &str, product_id: i64) -> String {
         format!("/carts/{cart_id}/lines/{product_id}")
+    }
+
+    /// `POST` a [`crate::MergeCarts`]: a guest cart goes into this user's cart.
+    pub fn merge(cart_id: &str) -> String {
+        format!("/carts/{cart_id}/merge")
+    }
+
+    /// `PUT` (empty body): the user's [`crate::CartRef`], made on first use.
+    pub fn user_cart(user_id: &str) -> String {
+        format!("/users/{user_id}/cart")
     }
 
     /// `POST` a [`crate::CheckoutRequest`] with an `Idempotency-Key`.

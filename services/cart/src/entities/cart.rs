@@ -6,6 +6,10 @@ pub struct Model {
     /// 32 random hex digits, made by the service.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
+    /// The signed-in user whose cart it is; `None` for a guest cart (named by the guest's
+    /// cookie). Unique: a user has one cart.
+    #[sea_orm(unique)]
+    pub user_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -157,7 +157,11 @@ async fn offers_with(
 }
 
 /// 200 with the cart as it is now, checked with `offers`.
-async fn answer(state: &AppState, cart_id: &str, offers: &Offers) -> Result<HttpResponse> {
+pub(super) async fn answer(
+    state: &AppState,
+    cart_id: &str,
+    offers: &Offers,
+) -> Result<HttpResponse> {
     let lines = carts::lines(&state.db, cart_id)
         .await
         .or_db_error("loading a cart")?;

@@ -10,6 +10,8 @@
 //! | `POST /carts/{id}/lines` | 200 `Cart`; 422 `quantity` / `unknown_product` / too many lines; 409 `conflict` (only N left) / `out_of_stock`; 503 `catalog_unavailable`; 404 |
 //! | `PUT /carts/{id}/lines/{product_id}` | 200 `Cart` (0 removes); 422; 409; 404 (cart, or line not in it); 503 |
 //! | `DELETE /carts/{id}/lines/{product_id}` | 200 `Cart`; 404 |
+//! | `PUT /users/{user_id}/cart` | 200 `CartRef`: the user's cart, made on first use (one however many ask at once); 400 `user_id` |
+//! | `POST /carts/{id}/merge` | 200 `Cart` (the user's): a `MergeCarts` guest cart's lines added (capped at 99 and at the catalog's stock, or at 99 while it cannot be asked; at most 50 products), its orders given to `owner`, the guest cart deleted; 200 unchanged when `from` is gone already; 422 `from` (itself, not a guest cart) / `cart_id` (not a user's cart) / `owner` (not its user); 404; 400 |
 //! | `POST /carts/{id}/checkout` | 201 `Order` (200 on replay); 202 `Order` (paid, commit pending); `CheckoutFailed` with 409 `out_of_stock` / `reservation_expired` / `interrupted`, 402 `payment_declined`, 503 `catalog_unavailable`; 400 `Idempotency-Key`; 422 fields / `cart_empty` / `idempotency_key_reused`; 409 `conflict` (another checkout under way); 404 |
 //! | `GET /orders/{id}` | 200 `Order`; 404 |
 //! | `GET /orders?owner=` | 200 `OrderList`, newest first; 400 `owner` |
@@ -18,7 +20,9 @@ mod carts;
 mod checkout;
 mod health;
 mod lines;
+mod merge;
 mod orders;
+mod users;
 
 use actix_web::web;
 use cart_service_api::is_valid_key;
@@ -41,6 +45,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/carts/{cart_id}/lines/{product_id}",
             web::delete().to(lines::remove),
         )
+        .route("/carts/{cart_id}/merge", web::post().to(merge::merge))
+        .route("/users/{user_id}/cart", web::put().to(users::cart))
         .route(
             "/carts/{cart_id}/checkout",
             web::post().to(checkout::checkout),

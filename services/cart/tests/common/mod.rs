@@ -4,7 +4,9 @@
 // Each test file uses its own part of this module.
 #![allow(dead_code)]
 
-use cart_service_api::{paths, Address, Card, Cart, CheckoutRequest, Owner, IDEMPOTENCY_KEY};
+use cart_service_api::{
+    paths, Address, Card, Cart, CartRef, CheckoutRequest, MergeCarts, Owner, IDEMPOTENCY_KEY,
+};
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{json, Value};
@@ -122,6 +124,33 @@ impl Shop {
                 .json(request),
         )
         .await
+    }
+
+    /// The user's cart id (`PUT /users/{id}/cart`).
+    pub async fn user_cart(&self, user_id: &str) -> String {
+        let (status, body) = send(client().put(self.url(&paths::user_cart(user_id)))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        serde_json::from_value::<CartRef>(body).unwrap().id
+    }
+
+    /// The user's cart holding `lines`.
+    pub async fn user_cart_with(&self, user_id: &str, lines: &[(i64, i32)]) -> String {
+        let cart_id = self.user_cart(user_id).await;
+        for (product_id, quantity) in lines {
+            let (status, body) = self.add(&cart_id, *product_id, *quantity).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        cart_id
+    }
+
+    /// Merges the guest cart `from` into `user_id`'s cart `into`, as cart-bff does at
+    /// sign-in.
+    pub async fn merge(&self, into: &str, from: &str, user_id: &str) -> (StatusCode, Value) {
+        let body = MergeCarts {
+            from: from.to_owned(),
+            owner: Owner::user(user_id),
+        };
+        send(client().post(self.url(&paths::merge(into))).json(&body)).await
     }
 
     pub async fn set_stock(&self, product_id: i64, stock: i32) {
