@@ -1,12 +1,10 @@
 //! The guest cart's cookie: `cart_id`, holding the id cart-service gave the cart.
 //!
-//! HttpOnly (page code never reads it), `SameSite=Lax`, `Path=/`, kept 30 days, and
-//! `Secure` when the shopper reached the shop over HTTPS. Written by hand rather than with
-//! actix-web's `cookies` feature: one cookie with a value that is a safe key by
-//! construction needs no escaping, and the feature would change actix-web for every
-//! server in the workspace.
+//! Written and read as every shop cookie is ([`platform::cookie`]: HttpOnly, `SameSite=Lax`,
+//! `Path=/`, `Secure` over HTTPS), kept 30 days. A signed-in shopper's cart needs no
+//! cookie — it is theirs by their identity — so the cookie is forgotten once its cart is
+//! merged into theirs ([`crate::shopper`]).
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 
 /// The cookie's name.
@@ -32,39 +30,23 @@ impl CartId {
 
 /// The cart the request's cookie names. A malformed value counts as no cart at all.
 pub fn read(request: &HttpRequest) -> Option<CartId> {
-    let value = request
-        .headers()
-        .get_all(header::COOKIE)
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find_map(|(name, value)| (name.trim() == NAME).then_some(value.trim()))?;
-    CartId::parse(value)
+    platform::cookie::read(request, NAME).and_then(CartId::parse)
 }
 
-/// The `Set-Cookie` value that names `cart` for the next 30 days.
-pub fn set_cookie_value(cart: &CartId, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{NAME}={}; Path=/; Max-Age={MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax{secure}",
-        cart.0
-    )
-}
-
-/// Adds the cookie naming `cart` to `response`, `Secure` when `request` came over HTTPS
-/// (nginx says so with `X-Forwarded-Proto: https`; actix reads that, `Forwarded` and the
-/// connection's own scheme).
+/// Adds the cookie naming `cart` for the next 30 days to `response`.
 pub fn set(response: &mut HttpResponse, request: &HttpRequest, cart: &CartId) {
-    let secure = request.connection_info().scheme() == "https";
-    // A valid cart id is always a valid header value.
-    if let Ok(value) = HeaderValue::from_str(&set_cookie_value(cart, secure)) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    platform::cookie::set(response, request, NAME, cart.as_str(), MAX_AGE_SECONDS);
+}
+
+/// Adds the `Set-Cookie` that makes the browser forget its guest cart.
+pub fn forget(response: &mut HttpResponse, request: &HttpRequest) {
+    platform::cookie::clear(response, request, NAME);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::http::header;
     use actix_web::test::TestRequest;
 
     fn cart_of(cookie: &str) -> Option<CartId> {
@@ -94,13 +76,43 @@ mod tests {
         assert_eq!(cart_of("not_cart_id=abc"), None);
     }
 
+    fn set_cookie_of(response: &HttpResponse) -> &str {
+        response
+            .headers()
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+    }
+
     #[test]
-    fn the_cookie_is_http_only_lax_and_site_wide() {
+    fn the_cookie_is_http_only_lax_site_wide_and_kept_thirty_days() {
         let cart = CartId::parse("abc").unwrap();
+        let mut response = HttpResponse::Ok().finish();
+        set(
+            &mut response,
+            &TestRequest::default().to_http_request(),
+            &cart,
+        );
         assert_eq!(
-            set_cookie_value(&cart, false),
+            set_cookie_of(&response),
             "cart_id=abc; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax"
         );
-        assert!(set_cookie_value(&cart, true).ends_with("; Secure"));
+        let over_https = TestRequest::default()
+            .insert_header(("x-forwarded-proto", "https"))
+            .to_http_request();
+        let mut response = HttpResponse::Ok().finish();
+        set(&mut response, &over_https, &cart);
+        assert!(set_cookie_of(&response).ends_with("; Secure"));
+    }
+
+    #[test]
+    fn forgetting_expires_the_cookie_at_once() {
+        let mut response = HttpResponse::Ok().finish();
+        forget(&mut response, &TestRequest::default().to_http_request());
+        assert_eq!(
+            set_cookie_of(&response),
+            "cart_id=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
+        );
     }
 }

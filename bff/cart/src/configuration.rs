@@ -1,4 +1,5 @@
 use platform::config::{bind_host, var_or, ConfigError};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How cart-bff runs; every field can be set from the environment.
@@ -14,6 +15,10 @@ pub struct Configuration {
     /// cart-service before the shopper gets a "cart unavailable" answer. Longer than the
     /// catalog's: a checkout takes several catalog round trips inside cart-service.
     pub upstream_timeout: Duration,
+    /// `CART_BFF__IDENTITY_PUBLIC_KEY_FILE` (default `var/keys/identity.pem.pub`):
+    /// account-service's public key (SPKI PEM), which tells signed-in shoppers from
+    /// guests without asking account-service. Read at start; start-up fails without it.
+    pub identity_public_key_file: PathBuf,
 }
 
 impl Configuration {
@@ -26,6 +31,10 @@ impl Configuration {
                 "http://127.0.0.1:8102".to_owned(),
             )?,
             upstream_timeout: Duration::from_millis(var_or("CART_BFF__UPSTREAM_TIMEOUT_MS", 5000)?),
+            identity_public_key_file: var_or(
+                "CART_BFF__IDENTITY_PUBLIC_KEY_FILE",
+                PathBuf::from("var/keys/identity.pem.pub"),
+            )?,
         })
     }
 }

@@ -33,6 +33,7 @@ test_support::on_both_databases!(crate::common::spawn_shop =>
     a_write_without_the_csrf_header_is_forbidden_and_changes_nothing,
     quantities_outside_1_to_99_are_refused,
     oversized_and_non_json_bodies_are_refused,
+    unknown_paths_are_a_json_404_and_other_methods_a_405,
 );
 
 async fn adding_a_product_makes_a_cart_named_only_by_an_http_only_cookie(shop: Shop) {
@@ -601,4 +602,26 @@ async fn oversized_and_non_json_bodies_are_refused(shop: Shop) {
     );
     assert_eq!(answer.code(), "unsupported_media_type");
     assert_eq!(shopper.mini_cart().await.item_count, 0);
+}
+
+async fn unknown_paths_are_a_json_404_and_other_methods_a_405(shop: Shop) {
+    let mut shopper = shop.shopper();
+    for path in ["/api/cart/nothing-here", "/elsewhere"] {
+        let answer = shopper.get(path).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            answer.text
+        );
+        assert_eq!(answer.code(), "not_found", "{path}");
+    }
+    let answer = shopper.write(Method::PATCH, MINI_CART_PATH, None).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "{}",
+        answer.text
+    );
+    assert!(!answer.code().is_empty(), "{}", answer.text);
 }

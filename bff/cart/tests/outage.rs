@@ -10,6 +10,7 @@ use cart_api::{MiniCart, CART_PATH, MINI_CART_PATH, ORDERS_PATH};
 use common::{spawn_bff, spawn_shop, valid_form, Answer, Shopper, UPSTREAM_TIMEOUT};
 use reqwest::{Method, StatusCode};
 use std::time::{Duration, Instant};
+use test_support::cart::IdentityKeys;
 use test_support::TestDatabase;
 
 fn assert_cart_unavailable(answer: &Answer) {
@@ -119,7 +120,7 @@ async fn a_cart_service_that_never_answers_is_a_503_at_the_deadline() {
         }
     });
     let deadline = Duration::from_millis(800);
-    let bff = spawn_bff(&address, deadline);
+    let bff = spawn_bff(&address, deadline, &IdentityKeys::generate());
     let mut shopper = Shopper::with_cookie(&bff.address, "cart_id=some-cart");
     for path in [MINI_CART_PATH, CART_PATH] {
         let started = Instant::now();
@@ -131,4 +132,27 @@ async fn a_cart_service_that_never_answers_is_a_503_at_the_deadline() {
             "{path} answered after {elapsed:?}; the deadline is {deadline:?}"
         );
     }
+}
+
+/// A signed-in shopper whose guest cart cannot be merged (cart-service went down) keeps
+/// the guest cookie, so a later request merges it.
+#[tokio::test]
+async fn a_merge_that_cannot_happen_keeps_the_guest_cookie() {
+    let Some(shop) = spawn_shop(TestDatabase::Sqlite).await else {
+        return;
+    };
+    let product = shop.cheap_product(5).await;
+    // The BFF knows Ada's cart already.
+    let mut ada = shop.signed_in("ada");
+    assert_eq!(ada.add(product.id, 1).await.status, StatusCode::OK);
+    let mut browser = shop.shopper();
+    assert_eq!(browser.add(product.id, 2).await.status, StatusCode::OK);
+    let cookie = browser.cookie.clone();
+    shop.cart.stop().await;
+
+    browser.token = Some(shop.keys.token("ada"));
+    let answer = browser.get(CART_PATH).await;
+    assert_cart_unavailable(&answer);
+    assert!(answer.cart_cookie.is_none(), "{:?}", answer.cart_cookie);
+    assert_eq!(browser.cookie, cookie);
 }

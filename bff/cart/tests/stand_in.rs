@@ -11,6 +11,7 @@ use cart_api::{OrderState, OrderView};
 use cart_service_api::{Address, Order, OrderLine, OrderStatus, Owner};
 use common::{spawn_bff, valid_form, Shopper, UPSTREAM_TIMEOUT};
 use reqwest::StatusCode;
+use test_support::cart::IdentityKeys;
 
 /// A cart-service that answers every request with `status` and `body`; its address.
 fn stand_in(status: u16, body: serde_json::Value) -> String {
@@ -68,7 +69,7 @@ fn order(owner: Owner, status: OrderStatus) -> Order {
 async fn a_paid_order_still_being_finished_is_a_202_processing() {
     let paid = order(Owner::guest("cart-1"), OrderStatus::Paid);
     let service = stand_in(202, serde_json::to_value(&paid).unwrap());
-    let bff = spawn_bff(&service, UPSTREAM_TIMEOUT);
+    let bff = spawn_bff(&service, UPSTREAM_TIMEOUT, &IdentityKeys::generate());
     let mut shopper = Shopper::with_cookie(&bff.address, "cart_id=cart-1");
     let answer = shopper.checkout("paid-1", &valid_form()).await;
     assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.text);
@@ -83,7 +84,7 @@ async fn a_paid_order_still_being_finished_is_a_202_processing() {
 async fn an_order_of_another_cart_is_a_404_even_when_the_service_has_it() {
     let theirs = order(Owner::guest("someone-else"), OrderStatus::Placed);
     let service = stand_in(200, serde_json::to_value(&theirs).unwrap());
-    let bff = spawn_bff(&service, UPSTREAM_TIMEOUT);
+    let bff = spawn_bff(&service, UPSTREAM_TIMEOUT, &IdentityKeys::generate());
     let mut shopper = Shopper::with_cookie(&bff.address, "cart_id=cart-1");
     let answer = shopper.get(&cart_api::order_url(&theirs.id)).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.text);

@@ -1,14 +1,15 @@
 use super::{private, unless_unknown};
-use crate::{cart_cookie, presenter, startup::State};
+use crate::shopper::Shopper;
+use crate::{presenter, startup::State};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use cart_service_api::{paths, Cart};
 use platform::upstream::HttpMethod;
 use platform::Result;
 
 /// `GET /api/cart` — the cart page; an empty one when the shopper has no cart.
-pub async fn view(request: HttpRequest, state: web::Data<State>) -> Result<HttpResponse> {
-    let Some(cart) = cart_cookie::read(&request) else {
+pub async fn view(shopper: Shopper, state: web::Data<State>) -> Result<HttpResponse> {
+    let Some(cart) = shopper.cart() else {
         return Ok(private(StatusCode::OK, &presenter::empty_cart_view()));
     };
     let found = state
@@ -19,8 +20,8 @@ pub async fn view(request: HttpRequest, state: web::Data<State>) -> Result<HttpR
 }
 
 /// `DELETE /api/cart` — empties the cart; emptying no cart is done already.
-pub async fn clear(request: HttpRequest, state: web::Data<State>) -> Result<HttpResponse> {
-    let Some(cart) = cart_cookie::read(&request) else {
+pub async fn clear(shopper: Shopper, state: web::Data<State>) -> Result<HttpResponse> {
+    let Some(cart) = shopper.cart() else {
         return Ok(private(StatusCode::OK, &presenter::empty_cart_view()));
     };
     let emptied = state

@@ -1,5 +1,5 @@
 use super::private;
-use crate::cart_cookie::{self, CartId};
+use crate::shopper::Shopper;
 use crate::{presenter, startup::State};
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -41,8 +41,8 @@ impl FromRequest for IdempotencyKey {
 /// at the card number, for the form to show it there).
 pub async fn checkout(
     key: IdempotencyKey,
-    request: HttpRequest,
     form: web::Json<CheckoutForm>,
+    shopper: Shopper,
     state: web::Data<State>,
 ) -> Result<HttpResponse> {
     let form = form.into_inner();
@@ -50,13 +50,13 @@ pub async fn checkout(
     if !problems.is_empty() {
         return Err(Error::InvalidFields(problems));
     }
-    let Some(cart) = cart_cookie::read(&request) else {
+    let (Some(cart), Some(owner)) = (shopper.cart(), shopper.owner()) else {
         return Ok(cart_empty());
     };
     let placed = state
         .cart
         .call(HttpMethod::POST, &paths::checkout(cart.as_str()))
-        .json(&checkout_request(&cart, &form)?)?
+        .json(&checkout_request(owner, &form)?)?
         .idempotency_key(key.0)
         .send::<Order>()
         .await;
@@ -75,7 +75,7 @@ pub async fn checkout(
             body.error.field = Some(fields::CARD_NUMBER.to_owned());
             Err(Error::Upstream { status, body })
         }
-        // The cookie's cart is gone: there is nothing to buy.
+        // The guest's cart is gone: there is nothing to buy.
         Err(Error::Upstream { status, .. }) if status == StatusCode::NOT_FOUND => Ok(cart_empty()),
         Err(error) => Err(error),
     }
@@ -93,15 +93,16 @@ fn cart_empty() -> HttpResponse {
         .json(ErrorBody::new(codes::CART_EMPTY, "Your cart is empty."))
 }
 
-/// The form (already checked) in the service's terms; the order belongs to the cart.
-fn checkout_request(cart: &CartId, form: &CheckoutForm) -> Result<CheckoutRequest> {
+/// The form (already checked) in the service's terms; the order belongs to `owner`, the
+/// signed-in user or the guest cart.
+fn checkout_request(owner: Owner, form: &CheckoutForm) -> Result<CheckoutRequest> {
     let number = cart_api::card_number_digits(&form.card_number)
         .map_err(|message| Error::unprocessable(fields::CARD_NUMBER, message))?;
     let expiry = form.expiry().ok_or_else(|| {
         Error::unprocessable(fields::CARD_EXPIRY, "Enter the expiry date as MM/YY.")
     })?;
     Ok(CheckoutRequest {
-        owner: Owner::guest(cart.as_str()),
+        owner,
         shipping_address: Address {
             name: form.name.trim().to_owned(),
             line1: form.address_line1.trim().to_owned(),
@@ -125,7 +126,6 @@ mod tests {
 
     #[test]
     fn the_form_reaches_the_service_as_digits_and_numbers() {
-        let cart = CartId::parse("c1").unwrap();
         let form = CheckoutForm {
             name: " Ada Lovelace ".into(),
             address_line1: "Hauptstraße 1".into(),
@@ -137,8 +137,8 @@ mod tests {
             card_expiry: "07 / 31".into(),
             card_cvc: " 123".into(),
         };
-        let request = checkout_request(&cart, &form).unwrap();
-        assert_eq!(request.owner, Owner::guest("c1"));
+        let request = checkout_request(Owner::user("42"), &form).unwrap();
+        assert_eq!(request.owner, Owner::user("42"));
         assert_eq!(request.shipping_address.name, "Ada Lovelace");
         assert_eq!(request.payment.number, "4242424242424242");
         assert_eq!(

@@ -1,6 +1,7 @@
 use super::cart::cart_page;
 use super::{private, unless_unknown};
 use crate::cart_cookie::{self, CartId};
+use crate::shopper::Shopper;
 use crate::{presenter, startup::State};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -9,11 +10,13 @@ use cart_service_api::{paths, AddLine, Cart};
 use platform::upstream::HttpMethod;
 use platform::{Error, Result};
 
-/// `POST /api/cart/items` — puts more of a product in the cart, making the cart (and its
-/// cookie) first when the shopper has none, or the one they had is gone.
+/// `POST /api/cart/items` — puts more of a product in the cart: the user's, or the guest's,
+/// making a guest cart (and its cookie) first when the guest has none, or the one they
+/// had is gone.
 pub async fn add(
     request: HttpRequest,
     body: web::Json<AddToCart>,
+    shopper: Shopper,
     state: web::Data<State>,
 ) -> Result<HttpResponse> {
     let AddToCart {
@@ -24,7 +27,13 @@ pub async fn add(
         product_id,
         quantity: quantity_within(1, quantity)?,
     };
-    if let Some(cart) = cart_cookie::read(&request) {
+    let guest_cart = match shopper {
+        Shopper::User { cart, .. } => {
+            return added(&add_line(&state, &cart, &line).await?, product_id);
+        }
+        Shopper::Guest(cart) => cart,
+    };
+    if let Some(cart) = guest_cart {
         if let Some(changed) = unless_unknown(add_line(&state, &cart, &line).await)? {
             let mut response = added(&changed, product_id)?;
             // Each add keeps a cart in use for another 30 days.
@@ -83,13 +92,13 @@ fn added(cart: &Cart, product_id: i64) -> Result<HttpResponse> {
 
 /// `PUT /api/cart/items/{product_id}` — the line's new quantity; 0 removes it.
 pub async fn set_quantity(
-    request: HttpRequest,
     product_id: web::Path<i64>,
     body: web::Json<SetQuantity>,
+    shopper: Shopper,
     state: web::Data<State>,
 ) -> Result<HttpResponse> {
     let quantity = quantity_within(0, body.quantity)?;
-    let Some(cart) = cart_cookie::read(&request) else {
+    let Some(cart) = shopper.cart() else {
         return if quantity == 0 {
             Ok(cart_page(None))
         } else {
@@ -111,11 +120,11 @@ pub async fn set_quantity(
 /// `DELETE /api/cart/items/{product_id}` — removes the line. Removing what is not there
 /// is done already: the answer is the cart as it is.
 pub async fn remove(
-    request: HttpRequest,
     product_id: web::Path<i64>,
+    shopper: Shopper,
     state: web::Data<State>,
 ) -> Result<HttpResponse> {
-    let Some(cart) = cart_cookie::read(&request) else {
+    let Some(cart) = shopper.cart() else {
         return Ok(cart_page(None));
     };
     let removed = state

@@ -1,15 +1,16 @@
 use super::{private, unless_unknown};
-use crate::{cart_cookie, presenter, startup::State};
+use crate::shopper::Shopper;
+use crate::{presenter, startup::State};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use cart_service_api::{paths, CartSummary};
 use platform::Result;
 
-/// `GET /api/cart/mini` — the header's badge. Every page shows it, so it is cheap: no
-/// cookie asks nothing, and a cart is read from its summary, which cart-service answers
-/// without the catalog.
-pub async fn mini_cart(request: HttpRequest, state: web::Data<State>) -> Result<HttpResponse> {
-    let Some(cart) = cart_cookie::read(&request) else {
+/// `GET /api/cart/mini` — the header's badge. Every page shows it, so it is cheap: a
+/// guest without a cart asks nothing, and a cart is read from its summary, which
+/// cart-service answers without the catalog.
+pub async fn mini_cart(shopper: Shopper, state: web::Data<State>) -> Result<HttpResponse> {
+    let Some(cart) = shopper.cart() else {
         return Ok(private(StatusCode::OK, &presenter::empty_mini_cart()));
     };
     let summary = state

@@ -1,4 +1,5 @@
-//! `/api/cart/...`, as listed in `cart_api`'s paths.
+//! `/api/cart/...`, as listed in `cart_api`'s paths. Every route that serves a shopper
+//! takes a [`crate::shopper::Shopper`]: whose cart and orders it may show.
 
 mod cart;
 mod checkout;
@@ -6,8 +7,10 @@ mod items;
 mod mini;
 mod orders;
 
+use crate::shopper;
 use crate::startup::State;
 use actix_web::http::{header, StatusCode};
+use actix_web::middleware::from_fn;
 use actix_web::{web, HttpResponse};
 use platform::{Error, Result};
 use serde::Serialize;
@@ -19,21 +22,27 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::get().to(platform::server::healthz),
         )
         .route("/api/cart/readyz", web::get().to(readyz))
-        .route(cart_api::MINI_CART_PATH, web::get().to(mini::mini_cart))
         .service(
-            web::resource(cart_api::CART_PATH)
-                .route(web::get().to(cart::view))
-                .route(web::delete().to(cart::clear)),
-        )
-        .route(cart_api::ITEMS_PATH, web::post().to(items::add))
-        .service(
-            web::resource("/api/cart/items/{product_id}")
-                .route(web::put().to(items::set_quantity))
-                .route(web::delete().to(items::remove)),
-        )
-        .route(cart_api::CHECKOUT_PATH, web::post().to(checkout::checkout))
-        .route(cart_api::ORDERS_PATH, web::get().to(orders::history))
-        .route("/api/cart/orders/{order_id}", web::get().to(orders::order));
+            // The shopper's routes, under the full paths of `cart_api` (a scope without a
+            // prefix; what matches none of them still gets the server's 404).
+            web::scope("")
+                .wrap(from_fn(shopper::forget_merged_guest_cart))
+                .route(cart_api::MINI_CART_PATH, web::get().to(mini::mini_cart))
+                .service(
+                    web::resource(cart_api::CART_PATH)
+                        .route(web::get().to(cart::view))
+                        .route(web::delete().to(cart::clear)),
+                )
+                .route(cart_api::ITEMS_PATH, web::post().to(items::add))
+                .service(
+                    web::resource("/api/cart/items/{product_id}")
+                        .route(web::put().to(items::set_quantity))
+                        .route(web::delete().to(items::remove)),
+                )
+                .route(cart_api::CHECKOUT_PATH, web::post().to(checkout::checkout))
+                .route(cart_api::ORDERS_PATH, web::get().to(orders::history))
+                .route("/api/cart/orders/{order_id}", web::get().to(orders::order)),
+        );
 }
 
 /// Ready when cart-service is.

@@ -1,42 +1,44 @@
 use super::private;
-use crate::{cart_cookie, presenter, startup::State};
+use crate::shopper::Shopper;
+use crate::{presenter, startup::State};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use cart_api::OrderHistory;
-use cart_service_api::{paths, Order, OrderList, Owner};
+use cart_service_api::{paths, Order, OrderList};
 use platform::{Error, Result};
 
-/// `GET /api/cart/orders/{id}` — one of the shopper's orders. Anyone else's, or one that
-/// does not exist, is the same 404, so order ids reveal nothing.
+/// `GET /api/cart/orders/{id}` — one of the shopper's orders (the signed-in user's, or
+/// the guest cart's). Anyone else's, or one that does not exist, is the same 404, so
+/// order ids reveal nothing.
 pub async fn order(
-    request: HttpRequest,
     order_id: web::Path<String>,
+    shopper: Shopper,
     state: web::Data<State>,
 ) -> Result<HttpResponse> {
     let not_found = || Error::NotFound("There is no such order.".into());
-    let cart = cart_cookie::read(&request).ok_or_else(not_found)?;
     // Only well-formed ids reach the service's path.
     if !cart_service_api::is_valid_key(&order_id) {
         return Err(not_found());
     }
+    let owner = shopper.owner().ok_or_else(not_found)?;
     let order =
         super::unless_unknown(state.cart.get_json::<Order>(&paths::order(&order_id)).await)?
             .ok_or_else(not_found)?;
-    if order.owner != Owner::guest(cart.as_str()) {
+    if order.owner != owner {
         return Err(not_found());
     }
     Ok(private(StatusCode::OK, &presenter::order_view(order)))
 }
 
 /// `GET /api/cart/orders` — the shopper's orders, newest first (failed checkouts left
-/// out); none without a cart.
-pub async fn history(request: HttpRequest, state: web::Data<State>) -> Result<HttpResponse> {
-    let Some(cart) = cart_cookie::read(&request) else {
+/// out); none for a guest without a cart.
+pub async fn history(shopper: Shopper, state: web::Data<State>) -> Result<HttpResponse> {
+    let Some(owner) = shopper.owner() else {
         return Ok(private(StatusCode::OK, &OrderHistory::default()));
     };
     let list = state
         .cart
-        .get_json::<OrderList>(&paths::orders_of(&Owner::guest(cart.as_str())))
+        .get_json::<OrderList>(&paths::orders_of(&owner))
         .await?;
     Ok(private(StatusCode::OK, &presenter::order_history(list)))
 }

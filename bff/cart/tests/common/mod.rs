@@ -1,6 +1,6 @@
 //! What cart-bff's tests share: the shop's servers (catalog-service, cart-service and this
-//! BFF) started in this process on free ports, and a shopper who keeps the cart cookie the
-//! way a browser does.
+//! BFF) started in this process on free ports, the identity keys signed-in shoppers' tokens
+//! are signed with, and a shopper who keeps the cart cookie the way a browser does.
 
 // A failed expectation in a test is that test failing; not every test file uses every helper.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
@@ -12,7 +12,7 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use std::time::Duration;
-use test_support::cart::CartService;
+use test_support::cart::{CartService, IdentityKeys};
 use test_support::catalog::CatalogService;
 use test_support::{RunningServer, TestDatabase};
 
@@ -26,6 +26,8 @@ pub struct Shop {
     pub catalog: CatalogService,
     pub cart: CartService,
     pub bff: RunningServer,
+    /// The keys whose public half the BFF trusts: tokens signed here are good ones.
+    pub keys: IdentityKeys,
 }
 
 /// catalog-service (seeded) and cart-service on fresh databases of `database`'s kind, and
@@ -33,18 +35,39 @@ pub struct Shop {
 pub async fn spawn_shop(database: TestDatabase) -> Option<Shop> {
     let catalog = test_support::catalog::spawn_service(database).await?;
     let cart = test_support::cart::spawn_service(database, &catalog.address).await?;
-    let bff = spawn_bff(&cart.address, UPSTREAM_TIMEOUT);
-    Some(Shop { catalog, cart, bff })
+    let keys = IdentityKeys::generate();
+    let bff = spawn_bff(&cart.address, UPSTREAM_TIMEOUT, &keys);
+    Some(Shop {
+        catalog,
+        cart,
+        bff,
+        keys,
+    })
 }
 
-/// cart-bff on a free port, built from its configuration as `main` builds it.
-pub fn spawn_bff(cart_service_url: &str, upstream_timeout: Duration) -> RunningServer {
-    let configuration = cart_bff::configuration::Configuration {
+/// How tests run cart-bff: any free port, calling cart-service at `cart_service_url`,
+/// trusting identity tokens signed with `keys`.
+pub fn bff_configuration(
+    cart_service_url: &str,
+    upstream_timeout: Duration,
+    keys: &IdentityKeys,
+) -> cart_bff::configuration::Configuration {
+    cart_bff::configuration::Configuration {
         host: "127.0.0.1".into(),
         port: 0,
         cart_service_url: cart_service_url.to_owned(),
         upstream_timeout,
-    };
+        identity_public_key_file: keys.public_key_file.clone(),
+    }
+}
+
+/// cart-bff on a free port, built from its configuration as `main` builds it.
+pub fn spawn_bff(
+    cart_service_url: &str,
+    upstream_timeout: Duration,
+    keys: &IdentityKeys,
+) -> RunningServer {
+    let configuration = bff_configuration(cart_service_url, upstream_timeout, keys);
     let application =
         cart_bff::startup::Application::build(configuration).expect("starting cart-bff");
     RunningServer::spawn(application.server)
@@ -54,6 +77,13 @@ impl Shop {
     /// A new shopper, without a cart.
     pub fn shopper(&self) -> Shopper {
         Shopper::new(&self.bff.address)
+    }
+
+    /// A new browser, signed in as `user_id` (no cart cookie).
+    pub fn signed_in(&self, user_id: &str) -> Shopper {
+        let mut shopper = self.shopper();
+        shopper.token = Some(self.keys.token(user_id));
+        shopper
     }
 
     /// Every product of the seeded catalog, as catalog-service has it now.
@@ -82,6 +112,20 @@ impl Shop {
             .into_iter()
             .find(|p| p.id != other.id && p.stock >= 5 && (1_000..4_000).contains(&p.price_minor))
             .expect("the seed has two products from €10 to €40 with stock")
+    }
+
+    /// How many rows of `table` match `condition` in cart-service's database.
+    pub async fn count(&self, table: &str, condition: &str) -> i64 {
+        let db = &self.cart.db;
+        db.query_one(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM {table} WHERE {condition}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap()
     }
 
     /// Sets a product's stock in the catalog's database, as a sale elsewhere would.
@@ -120,13 +164,16 @@ impl Answer {
     }
 }
 
-/// A browser on the shop's pages: sends the cart cookie it was given, and `X-CSRF: 1`
-/// with every write, as mfe-kit's client does.
+/// A browser on the shop's pages: sends the cart cookie it was given (and forgets it when
+/// told to), the identity token when signed in, and `X-CSRF: 1` with every write, as
+/// mfe-kit's client does.
 pub struct Shopper {
     bff: String,
     client: reqwest::Client,
     /// `cart_id=...`, as the browser sends it back.
     pub cookie: Option<String>,
+    /// The identity cookie's token, which account-bff would have set at sign-in.
+    pub token: Option<String>,
 }
 
 impl Shopper {
@@ -135,6 +182,7 @@ impl Shopper {
             bff: bff.to_owned(),
             client: test_support::http::client(),
             cookie: None,
+            token: None,
         }
     }
 
@@ -154,16 +202,23 @@ impl Shopper {
             .map(str::to_owned)
     }
 
-    /// A request to the BFF carrying the cookie, to adjust before [`Shopper::send`].
+    /// A request to the BFF carrying the cookies, to adjust before [`Shopper::send`].
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let request = self.client.request(method, format!("{}{path}", self.bff));
-        match &self.cookie {
-            Some(cookie) => request.header(COOKIE, cookie),
-            None => request,
+        let identity = self
+            .token
+            .as_ref()
+            .map(|token| format!("{}={token}", identity::IDENTITY_COOKIE));
+        let cookies: Vec<String> = self.cookie.iter().cloned().chain(identity).collect();
+        if cookies.is_empty() {
+            request
+        } else {
+            request.header(COOKIE, cookies.join("; "))
         }
     }
 
-    /// Sends it, and keeps the cart cookie the answer sets.
+    /// Sends it, and keeps the cart cookie the answer sets (or forgets it, when the
+    /// answer clears it).
     pub async fn send(&mut self, request: RequestBuilder) -> Answer {
         let response = request.send().await.expect("the BFF did not answer");
         let status = response.status();
@@ -175,7 +230,8 @@ impl Shopper {
             .find(|value| value.starts_with("cart_id="))
             .map(str::to_owned);
         if let Some(set) = &cart_cookie {
-            self.cookie = set.split(';').next().map(str::to_owned);
+            let pair = set.split(';').next().unwrap_or_default();
+            self.cookie = (pair != "cart_id=").then(|| pair.to_owned());
         }
         let text = response.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
