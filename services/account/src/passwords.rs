@@ -8,16 +8,21 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 /// Memory in KiB, passes, lanes: OWASP's first recommendation for argon2id.
 pub const MEMORY_KIB: u32 = 19 * 1024;
 pub const PASSES: u32 = 2;
 pub const LANES: u32 = 1;
 
-/// Hashes new passwords and checks given ones.
+/// Hashes new passwords and checks given ones, one per core at a time: each takes 19 MiB,
+/// so a burst of sign-ins waits its turn instead of filling the memory (more at once would
+/// not finish sooner).
 pub struct Passwords {
     /// A hash of a random password nobody knows, checked when the email is unknown.
     dummy_hash: String,
+    turns: Arc<Semaphore>,
 }
 
 fn argon2() -> anyhow::Result<Argon2<'static>> {
@@ -46,25 +51,36 @@ fn verify_now(password: &[u8], hash: &str) -> anyhow::Result<bool> {
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
-) -> anyhow::Result<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|error| anyhow::anyhow!("a password task failed: {error}"))?
-}
-
 impl Passwords {
     /// Makes the dummy hash (one hash's work, at start-up).
     pub async fn new() -> anyhow::Result<Self> {
+        let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+        let mut passwords = Self {
+            dummy_hash: String::new(),
+            turns: Arc::new(Semaphore::new(cores)),
+        };
         let unknowable = crate::ids::random_bytes::<32>()?;
-        let dummy_hash = blocking(move || hash_now(&unknowable)).await?;
-        Ok(Self { dummy_hash })
+        passwords.dummy_hash = passwords.blocking(move || hash_now(&unknowable)).await?;
+        Ok(passwords)
+    }
+
+    /// Runs `work` on a blocking thread once a core is free for it.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let turn = self.turns.clone().acquire_owned().await?;
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            work()
+        })
+        .await
+        .map_err(|error| anyhow::anyhow!("a password task failed: {error}"))?
     }
 
     /// The argon2id hash of `password` (PHC string format, with a random salt).
     pub async fn hash(&self, password: String) -> anyhow::Result<String> {
-        blocking(move || hash_now(password.as_bytes())).await
+        self.blocking(move || hash_now(password.as_bytes())).await
     }
 
     /// Whether `password` matches `hash`; with no hash (an unknown email) it checks the
@@ -72,7 +88,9 @@ impl Passwords {
     pub async fn verify(&self, password: String, hash: Option<String>) -> anyhow::Result<bool> {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
-        let matches = blocking(move || verify_now(password.as_bytes(), &hash)).await?;
+        let matches = self
+            .blocking(move || verify_now(password.as_bytes(), &hash))
+            .await?;
         Ok(known && matches)
     }
 }

@@ -5,42 +5,283 @@
 
 mod common;
 
-use account_service_api::{codes, paths, User};
+use account_service_api::{codes, paths, SignedIn, User};
 use common::*;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 use test_support::account::AccountService;
+use tokio::task::JoinSet;
 
 test_support::on_both_databases!(test_support::account::spawn_service =>
     signing_up_signs_the_new_user_in,
+    an_email_taken_in_another_case_or_with_spaces_is_a_409_and_stores_nothing,
+    concurrent_sign_ups_with_one_email_make_one_user,
+    bad_sign_ups_name_every_field_at_fault_and_store_nothing,
+    names_in_any_script_are_accepted,
+    renaming_changes_the_name_and_the_next_token,
+    an_unknown_user_is_a_404,
 );
 
 async fn signing_up_signs_the_new_user_in(service: AccountService) {
     let email = unique_email();
     let answer = post_user(
         &service,
-        &json!({ "email": format!("  {}  ", email.to_uppercase()), "name": " Ada King Lovelace ", "password": PASSWORD }),
+        &json!({
+            "email": format!("  {}  ", email.to_uppercase()),
+            "name": " Ada King Lovelace ",
+            "password": PASSWORD,
+        }),
     )
     .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
-    let signed_in: account_service_api::SignedIn = serde_json::from_value(answer.body).unwrap();
+    let signed_in: SignedIn = serde_json::from_value(answer.body).unwrap();
     assert_eq!(signed_in.user.email, email, "normalised");
     assert_eq!(signed_in.user.name, "Ada King Lovelace", "trimmed");
     assert!(account_service_api::is_valid_id(&signed_in.user.id));
-    assert_eq!(signed_in.session_secret.len(), 43);
+    assert_eq!(signed_in.session_secret.len(), 43, "256 bits in base64url");
+    let in_thirty_days = identity::now() + 30 * 24 * 3600;
+    assert!((signed_in.session_expires_at - in_thirty_days).abs() < 60);
+
     let verifier = identity::Verifier::from_file(&service.public_key_file).unwrap();
     let identity = verifier
         .verify(&signed_in.identity.token)
-        .expect("a valid token");
+        .expect("a token the public key verifies");
     assert_eq!(identity.user_id, signed_in.user.id);
     assert_eq!(identity.first_name, "Ada");
     assert_eq!(identity.expires_at, signed_in.identity.expires_at);
-    let in_thirty_days = identity::now() + 30 * 24 * 3600;
-    assert!((signed_in.session_expires_at - in_thirty_days).abs() < 60);
+    let state = session(&service, &signed_in.session_secret).await;
+    assert_eq!(state.status, StatusCode::OK, "{}", state.body);
+    assert_eq!(identity.session, state.body["handle"].as_str().unwrap());
+
     let (status, body) =
         test_support::http::get(&url(&service, &paths::user(&signed_in.user.id))).await;
     assert_eq!(status, StatusCode::OK);
-    let user: User = serde_json::from_value(body).unwrap();
-    assert_eq!(user, signed_in.user);
-    let _ = codes::EMAIL_TAKEN;
+    assert_eq!(
+        serde_json::from_value::<User>(body).unwrap(),
+        signed_in.user
+    );
+    // Only the hash is stored, and it is argon2id.
+    assert_eq!(
+        count(
+            &service.db,
+            "users",
+            &format!("password_hash LIKE '$argon2id$v=19$m=19456,t=2,p=1$%' AND password_hash NOT LIKE '%{PASSWORD}%'")
+        )
+        .await,
+        1
+    );
+    assert!(!body_mentions(&state.body, PASSWORD));
+}
+
+fn body_mentions(body: &Value, text: &str) -> bool {
+    body.to_string().contains(text)
+}
+
+async fn an_email_taken_in_another_case_or_with_spaces_is_a_409_and_stores_nothing(
+    service: AccountService,
+) {
+    let first = sign_up(&service, "Ada Lovelace").await;
+    for email in [
+        first.user.email.clone(),
+        first.user.email.to_uppercase(),
+        format!("\t {} ", first.user.email),
+    ] {
+        let answer = post_user(
+            &service,
+            &json!({ "email": email, "name": "Someone Else", "password": "another good passphrase" }),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::CONFLICT, "{}", answer.body);
+        assert_eq!(answer.body["error"]["code"], codes::EMAIL_TAKEN);
+        assert_eq!(answer.body["error"]["field"], "email");
+    }
+    assert_eq!(users(&service).await, 1);
+    assert_eq!(count(&service.db, "sessions", "1 = 1").await, 1);
+}
+
+async fn concurrent_sign_ups_with_one_email_make_one_user(service: AccountService) {
+    let email = unique_email();
+    let mut sign_ups = JoinSet::new();
+    for n in 0..6 {
+        let body = json!({
+            "email": if n % 2 == 0 { email.clone() } else { email.to_uppercase() },
+            "name": format!("Twin {n}"),
+            "password": PASSWORD,
+        });
+        let url = url(&service, paths::USERS);
+        sign_ups.spawn(async move { send(client().post(url).json(&body)).await.status });
+    }
+    let statuses = sign_ups.join_all().await;
+    let created = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::CREATED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::CONFLICT)
+        .count();
+    assert_eq!((created, refused), (1, 5), "{statuses:?}");
+    assert_eq!(users(&service).await, 1);
+    assert_eq!(count(&service.db, "sessions", "1 = 1").await, 1);
+}
+
+async fn bad_sign_ups_name_every_field_at_fault_and_store_nothing(service: AccountService) {
+    let email = unique_email();
+    let ten_kilobytes = "n".repeat(10 * 1024);
+    let cases: Vec<(Value, &[&str])> = vec![
+        (
+            json!({ "email": "not-an-email", "name": " ", "password": "short" }),
+            &["email", "name", "password"],
+        ),
+        (json!({}), &["email", "name", "password"]),
+        (json!({ "email": email, "name": "Ada" }), &["password"]),
+        (
+            json!({ "email": 42, "name": ["Ada"], "password": 1_234_567_890_123_u64 }),
+            &["email", "name", "password"],
+        ),
+        (
+            json!({ "email": email, "name": "Ada", "password": true }),
+            &["password"],
+        ),
+        (
+            json!({ "email": email, "name": ten_kilobytes, "password": PASSWORD }),
+            &["name"],
+        ),
+        (
+            json!({ "email": email, "name": "Ada\nLovelace", "password": PASSWORD }),
+            &["name"],
+        ),
+        (
+            json!({ "email": email, "name": "Ada", "password": "nine char" }),
+            &["password"],
+        ),
+        (
+            json!({ "email": email, "name": "Ada", "password": "x".repeat(129) }),
+            &["password"],
+        ),
+        (
+            json!({ "email": email, "name": "Ada", "password": "Password123" }),
+            &["password"],
+        ),
+        (
+            json!({ "email": email, "name": "Ada", "password": "QWERTYUIOP" }),
+            &["password"],
+        ),
+        (
+            json!({ "email": email, "name": "Ada", "password": email.to_uppercase() }),
+            &["password"],
+        ),
+    ];
+    let malformed_emails = [
+        "",
+        "ada",
+        "ada@",
+        "@example.org",
+        "ada@example",
+        "ada@@example.org",
+        "ada lovelace@example.org",
+        "ada@example..org",
+    ];
+    let long_email = format!("{}@example.org", "a".repeat(250));
+    let cases = cases.into_iter().chain(
+        malformed_emails
+            .iter()
+            .copied()
+            .chain([long_email.as_str()])
+            .map(|bad| {
+                (
+                    json!({ "email": bad, "name": "Ada", "password": PASSWORD }),
+                    &["email"][..],
+                )
+            }),
+    );
+    for (body, fields) in cases {
+        let answer = post_user(&service, &body).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body} → {}",
+            answer.body
+        );
+        assert_eq!(answer.body["error"]["code"], "unprocessable");
+        assert_eq!(fields_named(&answer.body), fields.to_vec(), "{body}");
+        let text = String::from_utf8_lossy(&answer.bytes);
+        assert!(!text.contains("1234567890123"), "echoed: {text}");
+        if let Some(password) = body["password"].as_str() {
+            assert!(!text.contains(password), "echoed the password: {text}");
+        }
+    }
+    for raw in ["{\"email\": ", "[1, 2, 3]", "\"a password as the body\""] {
+        let answer = send(
+            client()
+                .post(url(&service, paths::USERS))
+                .header("Content-Type", "application/json")
+                .body(raw),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{raw}");
+        assert!(answer.body["error"]["message"].is_string());
+        assert!(!String::from_utf8_lossy(&answer.bytes).contains("a password"));
+    }
+    assert_eq!(users(&service).await, 0);
+}
+
+async fn names_in_any_script_are_accepted(service: AccountService) {
+    for name in [
+        "Zoë Ōkubo-Łukasz",
+        "李小龍",
+        "Ngũgĩ wa Thiong'o",
+        "Ἀριστοτέλης",
+    ] {
+        let signed_in = sign_up(&service, name).await;
+        assert_eq!(signed_in.user.name, name);
+        let verifier = identity::Verifier::from_file(&service.public_key_file).unwrap();
+        let identity = verifier.verify(&signed_in.identity.token).unwrap();
+        assert_eq!(identity.first_name, name.split(' ').next().unwrap());
+    }
+    let hundred = "é".repeat(100);
+    assert_eq!(sign_up(&service, &hundred).await.user.name, hundred);
+    assert_eq!(users(&service).await, 5);
+}
+
+async fn renaming_changes_the_name_and_the_next_token(service: AccountService) {
+    let signed_in = sign_up(&service, "Ada Lovelace").await;
+    let user_url = url(&service, &paths::user(&signed_in.user.id));
+    let answer = send(
+        client()
+            .patch(&user_url)
+            .json(&json!({ "name": "  Augusta Ada King " })),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let user: User = serde_json::from_value(answer.body).unwrap();
+    assert_eq!(user.name, "Augusta Ada King");
+    assert_eq!(user.email, signed_in.user.email);
+
+    let state = session(&service, &signed_in.session_secret).await;
+    let verifier = identity::Verifier::from_file(&service.public_key_file).unwrap();
+    let token = state.body["identity"]["token"].as_str().unwrap();
+    assert_eq!(verifier.verify(token).unwrap().first_name, "Augusta");
+
+    for body in [json!({ "name": "" }), json!({ "name": 7 }), json!({})] {
+        let answer = send(client().patch(&user_url).json(&body)).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(fields_named(&answer.body), ["name"]);
+    }
+    let (_, body) = test_support::http::get(&user_url).await;
+    assert_eq!(body["name"], "Augusta Ada King");
+
+    let unknown = url(&service, &paths::user("0123456789abcdef01234567"));
+    let answer = send(client().patch(&unknown).json(&json!({ "name": "Nobody" }))).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+}
+
+async fn an_unknown_user_is_a_404(service: AccountService) {
+    let (status, body) =
+        test_support::http::get(&url(&service, &paths::user("0123456789abcdef01234567"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"]["code"], "not_found");
+    let (status, body) = test_support::http::get(&url(&service, "/users/not%20an%20id")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "user_id");
 }

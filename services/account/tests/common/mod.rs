@@ -19,7 +19,7 @@ pub const PASSWORD: &str = "copper kettle at dawn";
 /// slowly): a slow answer is not what these tests judge, a wrong one is.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
+        .timeout(Duration::from_secs(300))
         .build()
         .unwrap()
 }
