@@ -16,6 +16,7 @@
 #![allow(clippy::expect_used)]
 
 pub mod account;
+pub mod account_bff;
 pub mod cart;
 pub mod catalog;
 pub mod http;
