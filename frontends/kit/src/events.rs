@@ -182,6 +182,14 @@ pub fn dispatch<E: ShopEvent>(event: &E) {
     }
 }
 
+/// Calls `then` whenever `E` is sent on this page, until the returned listener is dropped:
+/// for a listener that needs to know that it happened, not its detail (which is not read,
+/// so this costs the MFE no decoding code).
+pub fn on<E: ShopEvent>(then: impl Fn() + 'static) -> Option<EventListener> {
+    let window = web_sys::window()?;
+    Some(EventListener::new(&window, E::NAME, move |_| then()))
+}
+
 /// Calls `handle` for every `E` sent on this page until the returned listener is dropped.
 /// Events whose detail does not have `E`'s shape are ignored.
 pub fn listen<E: ShopEvent + 'static>(handle: impl Fn(E) + 'static) -> Option<EventListener> {

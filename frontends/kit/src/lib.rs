@@ -181,10 +181,20 @@ fn app_id(element: &Element) -> Option<u32> {
         .map(|id| id as u32)
 }
 
-/// An app that only takes an id.
-#[yew::function_component]
-fn Spare() -> yew::Html {
-    yew::Html::default()
+/// An app that only takes an id (a struct component: less wasm than a function one).
+struct Spare;
+
+impl yew::Component for Spare {
+    type Message = ();
+    type Properties = ();
+
+    fn create(_: &yew::Context<Self>) -> Self {
+        Spare
+    }
+
+    fn view(&self, _: &yew::Context<Self>) -> yew::Html {
+        yew::Html::default()
+    }
 }
 
 /// The event on a slot's element that says its MFE has drawn its first screen (the shell

@@ -41,35 +41,63 @@ pub struct NestedProps {
 }
 
 /// A host element for `mfe`'s `fragment`, filled by the shell (see the module docs).
-/// When its props change the shell fills it again.
-#[function_component]
-pub fn Nested(props: &NestedProps) -> Html {
-    let host = use_node_ref();
-    {
-        let host = host.clone();
-        use_effect_with(props.clone(), move |_| {
-            let element = host.cast::<Element>();
-            if let Some(element) = &element {
+/// When its props change the shell fills it again. Used like any component:
+/// `<Nested mfe="account" fragment={Fragment::AddressPicker} label="Saved addresses" />`.
+/// (A struct component: in wasm it costs less than a function component with hooks, and
+/// every MFE that nests carries it.)
+pub struct Nested {
+    host: NodeRef,
+    /// The host as last asked to be filled, to give back when it goes (Yew may have
+    /// detached it, and cleared the ref, by then).
+    filled: Option<Element>,
+}
+
+impl Component for Nested {
+    type Message = ();
+    type Properties = NestedProps;
+
+    fn create(_: &Context<Self>) -> Self {
+        Self {
+            host: NodeRef::default(),
+            filled: None,
+        }
+    }
+
+    fn changed(&mut self, _: &Context<Self>, _: &NestedProps) -> bool {
+        // Yew calls this only for props that differ: the shell fills the host again.
+        if let Some(element) = self.filled.take() {
+            give_back(&element);
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let props = ctx.props();
+        html! {
+            <div
+                ref={self.host.clone()}
+                class="nested-slot"
+                data-mfe={props.mfe.clone()}
+                data-fragment={props.fragment.name()}
+                data-label={props.label.clone()}
+                data-props={props.data.clone()}
+            ></div>
+        }
+    }
+
+    fn rendered(&mut self, _: &Context<Self>, _: bool) {
+        if self.filled.is_none() {
+            self.filled = self.host.cast::<Element>();
+            if let Some(element) = &self.filled {
                 ask_to_fill(element);
             }
-            // Kept from here: Yew may have detached the element (and cleared the ref) by
-            // the time this runs.
-            move || {
-                if let Some(element) = element {
-                    give_back(&element);
-                }
-            }
-        });
+        }
     }
-    html! {
-        <div
-            ref={host}
-            class="nested-slot"
-            data-mfe={props.mfe.clone()}
-            data-fragment={props.fragment.name()}
-            data-label={props.label.clone()}
-            data-props={props.data.clone()}
-        ></div>
+
+    fn destroy(&mut self, _: &Context<Self>) {
+        if let Some(element) = self.filled.take() {
+            give_back(&element);
+        }
     }
 }
 

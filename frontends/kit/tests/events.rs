@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use mfe_kit::events::{self, AddToCart, CartChanged};
+use mfe_kit::events::{self, AddToCart, CartChanged, SignedIn, SignedOut};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -36,6 +36,25 @@ fn a_listener_gets_the_typed_detail_and_ignores_other_shapes() {
         quantity: 1,
     });
     assert_eq!(seen.borrow().len(), 1, "a dropped listener hears nothing");
+}
+
+#[wasm_bindgen_test]
+fn on_hears_each_event_of_its_kind_until_dropped() {
+    let heard = Rc::new(RefCell::new(0));
+    let listener = {
+        let heard = heard.clone();
+        events::on::<SignedIn>(move || *heard.borrow_mut() += 1)
+    };
+    events::dispatch(&SignedIn {
+        first_name: "Ada".into(),
+    });
+    events::dispatch(&SignedOut {});
+    assert_eq!(*heard.borrow(), 1, "only its own kind");
+    drop(listener);
+    events::dispatch(&SignedIn {
+        first_name: "Ada".into(),
+    });
+    assert_eq!(*heard.borrow(), 1, "a dropped listener hears nothing");
 }
 
 #[wasm_bindgen_test]
