@@ -11,6 +11,15 @@
 //    missing, fails to load, throws, or crashes. The rest of the page keeps working.
 //    Before a slot's content is replaced (a fallback, a new mount), the MFE that had it
 //    gets `unmount(element)`.
+// 5. fills nested hosts the same way: a page that shows another slice's fragment renders
+//    `<div class="nested-slot" data-mfe data-fragment data-label data-props>` (mfe-kit's
+//    `Nested`) and sends a bubbling `mfe:nest` on it once it is in the document. The host
+//    gets a loading state, then its MFE's `mount(host, { fragment, data, onCrash })` —
+//    `data` is its `data-props` parsed — or its fallback, by the rules of 4 (data-props
+//    that are not JSON too). Nested hosts are part of the page: they do not wait for its
+//    first screen as the header does, and share the bundle of that MFE's header fragment.
+//    `mfe:unnest` on `window` (detail: the host) takes a host back; so does replacing the
+//    content of a slot or host it is inside (a crashed MFE cannot send `mfe:unnest`).
 
 // A slot still loading after this long shows its fallback (and is mounted if it arrives).
 const PATIENCE_MS = 12000;
@@ -27,6 +36,9 @@ const bundles = {};
 const crashed = {};
 // The module that last mounted into each slot: it is told when the slot is taken back.
 const owners = new Map();
+// Nested hosts on the page, each with a token for the fill meant for it: a host nested
+// again (its props changed) or taken back makes an earlier fill stale.
+const nested = new Map();
 
 function readManifest() {
   try {
@@ -89,8 +101,15 @@ function load(name, entry) {
 }
 
 // Takes `slot` back from the MFE that mounted into it, if any. A module without `unmount`,
-// or one that throws (a crashed instance may), does not stop the shell.
+// or one that throws (a crashed instance may), does not stop the shell. Hosts nested in it
+// are taken back first: a crashed MFE cannot send their `mfe:unnest`.
 function unmount(slot) {
+  for (const host of [...nested.keys()]) {
+    if (host !== slot && slot.contains(host)) {
+      nested.delete(host);
+      unmount(host);
+    }
+  }
   const owner = owners.get(slot);
   if (!owner) return;
   owners.delete(slot);
@@ -104,7 +123,9 @@ function unmount(slot) {
 function fallback(slot, name) {
   unmount(slot);
   const template = document.getElementById(
-    slot === main ? (name ? 'fallback-main' : 'fallback-not-found') : `fallback-${name}`,
+    slot === main
+      ? name ? 'fallback-main' : 'fallback-not-found'
+      : nested.has(slot) ? 'fallback-nested' : `fallback-${name}`,
   );
   slot.replaceChildren(template ? template.content.cloneNode(true) : '');
   const label = slot.querySelector('[data-part="label"]');
@@ -115,15 +136,20 @@ function fallback(slot, name) {
 }
 
 // Called by the MFE's panic hook (once per mounted slot): its wasm instance is unusable,
-// so every slot it fills gets its fallback.
+// so every slot and nested host it fills gets its fallback.
 function crash(name) {
   if (crashed[name]) return;
   crashed[name] = true;
   for (const slot of slots) if (slot.dataset.mfe === name) fallback(slot, name);
+  // A host inside a slot that just got its fallback has left `nested` already.
+  for (const host of [...nested.keys()]) {
+    if (host.dataset.mfe === name && nested.has(host)) fallback(host, name);
+  }
 }
 
 // Loads and mounts the MFE of `slot`; settles once the slot shows it or its fallback.
-function fill(slot, manifest) {
+// `extra` props go along (a nested host's `data`); nothing happens once `wanted()` is false.
+function fill(slot, manifest, extra = {}, wanted = () => true) {
   const name = slot.dataset.mfe;
   const entry = manifest.mfes[name];
   if (!entry) return Promise.resolve(fallback(slot, name));
@@ -131,10 +157,12 @@ function fill(slot, manifest) {
     fragment: slot === main ? 'page' : slot.dataset.fragment || 'page',
     prefetch: slot === main ? prefetch(entry) : {},
     onCrash: () => crash(name),
+    ...extra,
   };
-  const patience = setTimeout(() => slot.dataset.state || fallback(slot, name), PATIENCE_MS);
+  const patience = setTimeout(() => wanted() && (slot.dataset.state || fallback(slot, name)), PATIENCE_MS);
   return load(name, entry)
     .then((module) => {
+      if (!wanted()) return;
       if (crashed[name]) return fallback(slot, name);
       unmount(slot);
       owners.set(slot, module);
@@ -143,17 +171,53 @@ function fill(slot, manifest) {
       performance.mark(`mfe:${name}:mounted`);
     })
     .catch((error) => {
+      if (!wanted()) return;
       console.error(`micro-frontend "${name}" could not be shown`, error);
       fallback(slot, name);
     })
     .finally(() => clearTimeout(patience));
 }
 
+// Fills the nested host `host` (see 5. above): loading state, then mount or fallback.
+function nest(host, manifest) {
+  const token = {};
+  nested.set(host, token);
+  unmount(host);
+  delete host.dataset.state;
+  const loading = document.getElementById('loading-nested');
+  host.replaceChildren(loading ? loading.content.cloneNode(true) : '');
+  const label = host.querySelector('[data-part="label"]');
+  const text = host.dataset.label || 'this part of the shop';
+  if (label) label.textContent = text.charAt(0).toLowerCase() + text.slice(1);
+  let data = {};
+  try {
+    if (host.dataset.props) data = JSON.parse(host.dataset.props);
+  } catch (error) {
+    console.error(`nested "${host.dataset.mfe}" fragment has bad data-props`, error);
+    return fallback(host, host.dataset.mfe);
+  }
+  return fill(host, manifest, { data }, () => nested.get(host) === token);
+}
+
 if (!main.dataset.mfe) {
   document.title = 'Page not found · Copperleaf Market';
   fallback(main);
 }
-readManifest().then((manifest) => {
+const manifestRead = readManifest();
+// From the start: a page may nest fragments in its first render.
+document.addEventListener('mfe:nest', (event) => {
+  const host = event.target;
+  if (!(host instanceof HTMLElement) || !host.dataset.mfe || slots.includes(host)) return;
+  manifestRead.then((manifest) => host.isConnected && nest(host, manifest));
+});
+window.addEventListener('mfe:unnest', (event) => {
+  const host = event.detail;
+  if (!nested.has(host)) return;
+  nested.delete(host);
+  unmount(host);
+  delete host.dataset.state;
+});
+manifestRead.then((manifest) => {
   const mainName = main.dataset.mfe;
   // Listening before the mount: the event may come before fill() settles.
   const mainDrawn = new Promise((resolve) => {
