@@ -2,8 +2,8 @@
 //! `mfe_kit::http` picks up a request the shell may already have started.
 
 use cart_api::{
-    AddToCart, Added, CartView, CheckoutForm, MiniCart, OrderView, SetQuantity, CART_PATH,
-    CHECKOUT_PATH, IDEMPOTENCY_KEY, ITEMS_PATH, MINI_CART_PATH,
+    AddToCart, Added, CartView, CheckoutForm, MiniCart, OrderHistory, OrderView, SetQuantity,
+    CART_PATH, CHECKOUT_PATH, IDEMPOTENCY_KEY, ITEMS_PATH, MINI_CART_PATH, ORDERS_PATH,
 };
 use mfe_kit::http::{
     delete, get_json, post_json, post_json_with_headers, put_json, take_ready, ApiError,
@@ -50,6 +50,11 @@ pub async fn remove(product_id: i64) -> Result<CartView, ApiError> {
 /// however often the request is sent.
 pub async fn checkout(form: &CheckoutForm, idempotency_key: &str) -> Result<OrderView, ApiError> {
     post_json_with_headers(CHECKOUT_PATH, form, &[(IDEMPOTENCY_KEY, idempotency_key)]).await
+}
+
+/// The shopper's orders, newest first.
+pub async fn orders() -> Result<OrderHistory, ApiError> {
+    get_json(ORDERS_PATH).await
 }
 
 /// One of the shopper's orders.

@@ -1,12 +1,14 @@
 //! The header's cart badge: a link to the cart with the number of items in it. It is also
 //! where the catalog's add-to-cart requests are carried out, because it is on every page
 //! that has an "Add to cart" button; once it listens it announces `cart:ready`, which an
-//! add made before the badge loaded waits for.
+//! add made before the badge loaded waits for. Whose cart it is can change under it: after
+//! a sign-in (the BFF merges the guest's cart into the shopper's on the next request) or a
+//! sign-out, it asks for the count again.
 
 use crate::{api, sync};
 use cart_api::CART_PAGE;
 use gloo_timers::callback::Timeout;
-use mfe_kit::events::{self, AddToCart, AddToCartFailed, CartChanged};
+use mfe_kit::events::{self, AddToCart, AddToCartFailed, CartChanged, SignedIn, SignedOut};
 use mfe_kit::http::{ApiError, Failure};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -110,7 +112,9 @@ pub fn Badge() -> Html {
                 }
             };
             count();
-            let other_tabs = sync::on_change_in_other_tab(count);
+            let other_tabs = sync::on_change_in_other_tab(count.clone());
+            let signed_in = events::on::<SignedIn>(count.clone());
+            let signed_out = events::on::<SignedOut>(count);
             let changed = {
                 let dispatcher = dispatcher.clone();
                 events::listen::<CartChanged>(move |changed| {
@@ -144,7 +148,7 @@ pub fn Badge() -> Html {
             events::announce_ready(CART);
             move || {
                 events::withdraw_ready(CART);
-                drop((other_tabs, changed, adds));
+                drop((other_tabs, changed, adds, signed_in, signed_out));
             }
         });
     }

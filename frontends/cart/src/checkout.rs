@@ -5,8 +5,12 @@
 //! outcome open (no connection, a timeout, the cart unavailable) is the same attempt and
 //! reuses its key, so the BFF places at most one order. A changed form, or an attempt that
 //! was answered for sure (placed, refused, declined), starts a new one.
+//!
+//! A signed-in shopper may pick one of their saved addresses (the account's address picker,
+//! nested in the form): it fills the address fields, which stay theirs to edit.
 
-use cart_api::{fields, CheckoutForm, FieldError, OrderView};
+use cart_api::{fields, CheckoutForm, FieldError, OrderView, PostalAddress, COUNTRIES};
+use mfe_kit::events::PickedAddress;
 use mfe_kit::http::{ApiError, Failure};
 
 /// A message that concerns the whole form, shown at the top.
@@ -47,6 +51,8 @@ pub struct CheckoutModel {
     /// rather than from the check before sending.
     pub not_placed: bool,
     attempt: Option<Attempt>,
+    /// The address the last pick filled in, while it is the picked one.
+    picked: Option<PostalAddress>,
 }
 
 impl CheckoutModel {
@@ -66,6 +72,43 @@ impl CheckoutModel {
             _ => return,
         };
         *slot = value;
+    }
+
+    /// The shopper picked one of their saved addresses: it fills the address fields. `None`
+    /// (they will type a new one) empties them, unless they have been edited since the
+    /// pick: what the shopper typed is never thrown away.
+    pub fn pick(&mut self, address: Option<PickedAddress>) {
+        let Some(address) = address else {
+            if self.picked.take().as_ref() == Some(&self.form.address()) {
+                self.set_address(PostalAddress::default());
+            }
+            return;
+        };
+        // A country the shop does not deliver to is for the shopper to choose again.
+        let country = COUNTRIES
+            .iter()
+            .find(|(code, _)| code.eq_ignore_ascii_case(&address.country))
+            .map_or_else(String::new, |(code, _)| (*code).to_owned());
+        let filled = PostalAddress {
+            name: address.name,
+            address_line1: address.line1,
+            address_line2: address.line2,
+            postal_code: address.postal_code,
+            city: address.city,
+            country,
+        };
+        self.set_address(filled.clone());
+        self.picked = Some(filled);
+    }
+
+    fn set_address(&mut self, address: PostalAddress) {
+        let form = &mut self.form;
+        form.name = address.name;
+        form.address_line1 = address.address_line1;
+        form.address_line2 = address.address_line2;
+        form.postal_code = address.postal_code;
+        form.city = address.city;
+        form.country = address.country;
     }
 
     /// The message for `field`, if it is at fault.
@@ -456,6 +499,99 @@ mod tests {
         for (i, value) in typed.into_iter().enumerate() {
             assert_eq!(*value, i.to_string());
         }
+    }
+
+    fn saved(city: &str, country: &str) -> PickedAddress {
+        PickedAddress {
+            name: "Ada Lovelace".into(),
+            line1: "Hauptstraße 1".into(),
+            line2: "2nd floor".into(),
+            postal_code: "10115".into(),
+            city: city.into(),
+            country: country.into(),
+        }
+    }
+
+    #[test]
+    fn a_picked_address_fills_the_address_fields_and_leaves_the_card() {
+        let mut model = CheckoutModel::default();
+        model.set_field(fields::CARD_NUMBER, ACCEPTED_TEST_CARD.into());
+
+        model.pick(Some(saved("Berlin", "DE")));
+
+        let form = &model.form;
+        assert_eq!(form.name, "Ada Lovelace");
+        assert_eq!(form.address_line1, "Hauptstraße 1");
+        assert_eq!(form.address_line2, "2nd floor");
+        assert_eq!(form.postal_code, "10115");
+        assert_eq!(form.city, "Berlin");
+        assert_eq!(form.country, "DE");
+        assert_eq!(form.card_number, ACCEPTED_TEST_CARD);
+    }
+
+    #[test]
+    fn a_picked_address_can_still_be_edited() {
+        let mut model = CheckoutModel::default();
+        model.pick(Some(saved("Berlin", "DE")));
+
+        model.set_field(fields::CITY, "Potsdam".into());
+
+        assert_eq!(model.form.city, "Potsdam");
+        assert_eq!(model.form.name, "Ada Lovelace");
+    }
+
+    #[test]
+    fn choosing_a_new_address_empties_an_untouched_pick() {
+        let mut model = CheckoutModel::default();
+        model.pick(Some(saved("Berlin", "DE")));
+
+        model.pick(None);
+
+        assert_eq!(model.form.address(), PostalAddress::default());
+    }
+
+    #[test]
+    fn choosing_a_new_address_keeps_what_the_shopper_edited() {
+        let mut model = CheckoutModel::default();
+        model.pick(Some(saved("Berlin", "DE")));
+        model.set_field(fields::ADDRESS_LINE2, "Hinterhaus".into());
+
+        model.pick(None);
+
+        assert_eq!(model.form.address_line2, "Hinterhaus");
+        assert_eq!(model.form.city, "Berlin");
+    }
+
+    #[test]
+    fn choosing_a_new_address_without_a_pick_keeps_a_typed_one() {
+        let mut model = filled();
+
+        model.pick(None);
+
+        assert_eq!(model.form.city, "Berlin");
+        assert_eq!(model.form.country, "DE");
+    }
+
+    #[test]
+    fn a_second_pick_replaces_the_first_and_is_the_one_emptied() {
+        let mut model = CheckoutModel::default();
+        model.pick(Some(saved("Berlin", "DE")));
+        model.pick(Some(saved("Paris", "fr")));
+
+        assert_eq!(model.form.city, "Paris");
+        assert_eq!(model.form.country, "FR");
+        model.pick(None);
+        assert_eq!(model.form.address(), PostalAddress::default());
+    }
+
+    #[test]
+    fn a_picked_country_the_shop_does_not_deliver_to_is_left_to_choose() {
+        let mut model = CheckoutModel::default();
+
+        model.pick(Some(saved("Zürich", "CH")));
+
+        assert_eq!(model.form.country, "");
+        assert_eq!(model.form.city, "Zürich");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Pieces the cart's pages share.
 
+pub mod order;
 pub mod states;
 pub mod totals;
 

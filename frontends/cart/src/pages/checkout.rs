@@ -1,6 +1,11 @@
 //! Checkout: the order summary beside the delivery and payment form. The form is checked
 //! here with the BFF's own rules before it is sent, each message stands under its field,
 //! and a summary of them at the top takes the focus.
+//!
+//! Above the address fields the account slice's `address-picker` is nested: a signed-in
+//! shopper picks a saved address and it is written into the fields
+//! (`account:address-selected`). The form does not depend on it: a guest, or anyone while
+//! accounts are down (the shell then shows the picker's fallback), types the address.
 
 use crate::api;
 use crate::app::{navigate, Route};
@@ -14,10 +19,11 @@ use crate::sync;
 use cart_api::{
     fields, CartView, OrderState, ACCEPTED_TEST_CARD, CART_PAGE, COUNTRIES, DECLINED_TEST_CARD,
 };
+use mfe_kit::events::{self, AddressSelected};
 use mfe_kit::http::use_first_answer;
-use mfe_kit::set_title;
+use mfe_kit::{set_title, Fragment, Nested};
 use wasm_bindgen::JsCast;
-use web_sys::HtmlElement;
+use web_sys::{HtmlElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// A text field of the form.
@@ -125,6 +131,19 @@ pub fn CheckoutPage() -> Html {
         });
     }
 
+    // A saved address picked in the account's picker fills the address fields.
+    {
+        let (model, redraw) = (model.clone(), redraw.clone());
+        use_effect_with((), move |_| {
+            let picks = events::listen::<AddressSelected>(move |selected| {
+                model.borrow_mut().pick(selected.address);
+                show_country(&model.borrow().form.country);
+                redraw.force_update();
+            });
+            move || drop(picks)
+        });
+    }
+
     // Each refusal moves the focus to the summary of what to correct.
     {
         let summary = summary.clone();
@@ -151,6 +170,10 @@ pub fn CheckoutPage() -> Html {
             let Some(field) = target.and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
                 return;
             };
+            // The nested address picker's own controls are not the form's fields.
+            if field.closest(".nested-slot").ok().flatten().is_some() {
+                return;
+            }
             let value = js_sys::Reflect::get(&field, &"value".into())
                 .ok()
                 .and_then(|value| value.as_string());
@@ -330,6 +353,7 @@ fn checkout_fields(model: &CheckoutModel, total: &str, summary: &NodeRef) -> Htm
             { error_summary(model, summary) }
             <fieldset>
                 <legend>{ "Delivery address" }</legend>
+                <Nested mfe="account" fragment={Fragment::AddressPicker} label="Saved addresses" />
                 { text_field(&NAME) }
                 { text_field(&ADDRESS_LINE1) }
                 { text_field(&ADDRESS_LINE2) }
@@ -380,6 +404,19 @@ fn checkout_fields(model: &CheckoutModel, total: &str, summary: &NodeRef) -> Htm
                 { if sending { "Placing your order…" } else { "" } }
             </p>
         </>
+    }
+}
+
+/// Chooses `country` in the country list. Text fields take their value from the model on
+/// each render, but a `<select>` follows its options' `selected` attributes only until the
+/// shopper has chosen by hand: after a pick its value is set directly.
+fn show_country(country: &str) {
+    let select = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(&field_id(fields::COUNTRY)))
+        .and_then(|e| e.dyn_into::<HtmlSelectElement>().ok());
+    if let Some(select) = select {
+        select.set_value(country);
     }
 }
 

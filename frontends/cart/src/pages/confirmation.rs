@@ -1,9 +1,14 @@
 //! The order confirmation: thanks and the order's number, what was bought, where it goes
 //! and how it was paid. An order still being finished is asked for again until it is done.
+//!
+//! The same component draws the `order` fragment of the account's order page
+//! (`in_account`): the order without the thanks, under the host page's heading, with no
+//! title of its own. One component for both keeps the cart's wasm small. Another
+//! shopper's order is a 404 like an unknown one: both are "not found".
 
 use crate::api;
+use crate::components::order::order_details;
 use crate::components::states::{error_panel, go, panel, skeleton_lines, Fetch, Panel};
-use crate::components::totals::totals;
 use cart_api::{OrderState, OrderView, CART_PAGE};
 use gloo_timers::callback::Timeout;
 use mfe_kit::http::{use_first_answer, Failure};
@@ -18,6 +23,9 @@ const MAX_POLLS: u32 = 20;
 #[derive(Properties, PartialEq)]
 pub struct ConfirmationProps {
     pub order_id: AttrValue,
+    /// Drawn inside the account's order page (the `order` fragment).
+    #[prop_or_default]
+    pub in_account: bool,
 }
 
 /// The document title for what the page shows.
@@ -82,8 +90,9 @@ pub fn ConfirmationPage(props: &ConfirmationProps) -> Html {
         );
     }
 
-    use_effect_with(title_for(&order), |title| {
-        if let Some(title) = title {
+    let in_account = props.in_account;
+    use_effect_with(title_for(&order), move |title| {
+        if let (Some(title), false) = (title, in_account) {
             set_title(Some(title));
         }
     });
@@ -92,6 +101,19 @@ pub fn ConfirmationPage(props: &ConfirmationProps) -> Html {
         let retries = retries.clone();
         Callback::from(move |()| retries.set(*retries + 1))
     };
+
+    if in_account {
+        return html! {
+            <div class="cart cart-order">
+                { match &*order {
+                    Fetch::Loading => skeleton_lines("Loading your order…", 2),
+                    Fetch::Failed(error) if Failure::of(error) == Failure::Missing => order_missing(true),
+                    Fetch::Failed(error) => error_panel(error, "this order", &on_retry),
+                    Fetch::Loaded(order) => order_in_account(order),
+                } }
+            </div>
+        };
+    }
 
     // Each state is drawn afresh (keyed): an element of the loading state reused further
     // down by the order would count as a layout shift.
@@ -102,7 +124,7 @@ pub fn ConfirmationPage(props: &ConfirmationProps) -> Html {
                 { skeleton_lines("Loading your order…", 2) }
             </section>
         },
-        Fetch::Failed(error) if Failure::of(error) == Failure::Missing => order_missing(),
+        Fetch::Failed(error) if Failure::of(error) == Failure::Missing => order_missing(false),
         Fetch::Failed(error) => html! {
             <section key="failed" class="confirmation" aria-labelledby="confirmation-title">
                 <h1 id="confirmation-title" class="page-title">{ "Your order" }</h1>
@@ -113,15 +135,42 @@ pub fn ConfirmationPage(props: &ConfirmationProps) -> Html {
     }
 }
 
-fn order_missing() -> Html {
+/// An unknown order, or another shopper's: the whole page, or a part of the account's.
+fn order_missing(in_account: bool) -> Html {
     panel(Panel {
         kind: "not-found",
         icon: html! { "?" },
-        heading: "h1",
-        title: "We couldn't find that order",
+        heading: if in_account { "h2" } else { "h1" },
+        title: if in_account {
+            "We can't find this order."
+        } else {
+            "We couldn't find that order"
+        },
         text: "Check the link you followed. Orders can only be seen from the browser or account that placed them.",
         action: go("/", "Continue shopping"),
     })
+}
+
+/// The order in the account's order page: its number and state, then what the
+/// confirmation shows, without the thanks.
+fn order_in_account(order: &OrderView) -> Html {
+    html! {
+        <section class="order-detail" aria-labelledby="order-detail-title">
+            <div class={classes!("order-detail-head", (order.state == OrderState::Failed).then_some("is-failed"))}>
+                <h2 id="order-detail-title">{ format!("Order {}", order.number) }</h2>
+                <p class="order-row-status">{ &order.status_label }</p>
+                if let Some(failure) = &order.failure {
+                    <p>{ failure }</p>
+                }
+                if order.state == OrderState::Processing {
+                    <p class="processing-note">
+                        { "We're finishing this order: the payment is taken and nothing more is needed from you." }
+                    </p>
+                }
+            </div>
+            { order_details(order, "h3", Html::default()) }
+        </section>
+    }
 }
 
 fn order_view(order: &OrderView) -> Html {
@@ -153,37 +202,9 @@ fn order_view(order: &OrderView) -> Html {
     html! {
         <section key="order" class="confirmation" aria-labelledby="confirmation-title">
             { heading }
-            <div class="confirmation-layout">
-                <div class="summary-box">
-                    <h2>{ "What you ordered" }</h2>
-                    <ul class="order-lines">
-                        { for order.lines.iter().map(|line| html! {
-                            <li>
-                                <img src={line.image_url.clone()} alt="" width="64" height="64" loading="lazy" />
-                                <span class="order-line-name">
-                                    <a href={line.product_url.clone()}>{ &line.name }</a>
-                                    <span class="order-line-quantity">{ format!("{} × {}", line.quantity, line.unit_price) }</span>
-                                </span>
-                                <span class="summary-amount">{ &line.line_total }</span>
-                            </li>
-                        }) }
-                    </ul>
-                    { totals(&order.subtotal, &order.shipping, &order.total) }
-                </div>
-                <div class="order-facts">
-                    <div class="summary-box">
-                        <h2>{ "Delivery address" }</h2>
-                        <address>
-                            { for order.shipping_address.iter().map(|line| html! { <span>{ line }</span> }) }
-                        </address>
-                    </div>
-                    <div class="summary-box">
-                        <h2>{ "Payment" }</h2>
-                        <p>{ &order.payment }</p>
-                    </div>
-                    <a class="button primary continue-button" href="/">{ "Continue shopping" }</a>
-                </div>
-            </div>
+            { order_details(order, "h2", html! {
+                <a class="button primary continue-button" href="/">{ "Continue shopping" }</a>
+            }) }
         </section>
     }
 }
