@@ -48,7 +48,7 @@ impl Drop for KeyDirectory {
 
 /// How tests run account-service: any free port, the database at `database_url`, signing
 /// with the private key at `signing_key_file` (made there, with its public key beside it,
-/// when it does not exist), the contract's sign-in limits.
+/// when it does not exist).
 pub fn service_configuration(
     database_url: &str,
     signing_key_file: &Path,
@@ -59,23 +59,14 @@ pub fn service_configuration(
         database_url: database_url.to_owned(),
         max_connections: 8,
         signing_key_file: signing_key_file.to_owned(),
-        sign_in_window: account_service::configuration::SIGN_IN_WINDOW,
     }
 }
 
 /// account-service on a free port with a new database and a new key pair; `None` if that
 /// database kind is not available here.
 pub async fn spawn_service(database: TestDatabase) -> Option<AccountService> {
-    spawn_service_with(database, |_| {}).await
-}
-
-/// [`spawn_service`] with its configuration changed by `configure` first.
-pub async fn spawn_service_with(
-    database: TestDatabase,
-    configure: impl FnOnce(&mut account_service::configuration::Configuration),
-) -> Option<AccountService> {
     let database = database.create().await?;
-    let mut service = start(&database.url, configure).await;
+    let mut service = spawn_service_on(&database.url).await;
     service._database = Some(database);
     Some(service)
 }
@@ -83,16 +74,8 @@ pub async fn spawn_service_with(
 /// account-service on a free port with the database at `database_url`, which may already
 /// hold users (that is how restarts are tested), and a new key pair.
 pub async fn spawn_service_on(database_url: &str) -> AccountService {
-    start(database_url, |_| {}).await
-}
-
-async fn start(
-    database_url: &str,
-    configure: impl FnOnce(&mut account_service::configuration::Configuration),
-) -> AccountService {
     let keys = KeyDirectory::new();
-    let mut configuration = service_configuration(database_url, &keys.0.join("identity.pem"));
-    configure(&mut configuration);
+    let configuration = service_configuration(database_url, &keys.0.join("identity.pem"));
     let application = account_service::startup::Application::build(configuration)
         .await
         .expect("starting account-service");

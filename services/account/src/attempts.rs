@@ -58,12 +58,12 @@ impl SignInLimits {
         }
     }
 
-    /// The limits of the contract (`account_service_api`) within `window`.
-    pub fn standard(window: Duration) -> Self {
+    /// The limits of the contract (`account_service_api`).
+    pub fn standard() -> Self {
         Self::new(
             account_service_api::MAX_FAILED_PER_ACCOUNT,
             account_service_api::MAX_FAILED_PER_CLIENT,
-            window,
+            Duration::from_secs(account_service_api::ATTEMPT_WINDOW_SECONDS),
         )
     }
 

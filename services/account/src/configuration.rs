@@ -1,10 +1,5 @@
 use platform::config::{bind_host, var_or, ConfigError};
 use std::path::PathBuf;
-use std::time::Duration;
-
-/// The contract's window for sign-in limits (`account_service_api::ATTEMPT_WINDOW_SECONDS`).
-pub const SIGN_IN_WINDOW: Duration =
-    Duration::from_secs(account_service_api::ATTEMPT_WINDOW_SECONDS);
 
 /// How account-service runs; every field can be set from the environment.
 #[derive(Debug, Clone)]
@@ -22,10 +17,6 @@ pub struct Configuration {
     /// pair is made there, the public key beside it with `.pub` appended — the file every
     /// BFF verifies tokens with.
     pub signing_key_file: PathBuf,
-    /// How long a failed sign-in counts against its account and client: always
-    /// [`SIGN_IN_WINDOW`], not read from the environment. Only tests lengthen it, to
-    /// count fifty slow password checks (a debug build's) within one window.
-    pub sign_in_window: Duration,
 }
 
 impl Configuration {
@@ -42,7 +33,6 @@ impl Configuration {
                 "ACCOUNT_SERVICE__SIGNING_KEY_FILE",
                 PathBuf::from("var/keys/identity.pem"),
             )?,
-            sign_in_window: SIGN_IN_WINDOW,
         })
     }
 }

@@ -37,7 +37,7 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             passwords: Passwords::new().await?,
-            limits: SignInLimits::standard(configuration.sign_in_window),
+            limits: SignInLimits::standard(),
             signer,
         });
         let server = platform::server::serve(

@@ -2,12 +2,11 @@
 //! parse, call `users`, `sessions` or `addresses`, and map the answer.
 
 mod addresses;
-mod form;
 mod health;
 mod sessions;
 mod users;
 
-use account_service_api::is_valid_id;
+use account_service_api::{is_valid_id, FieldError};
 use actix_web::web;
 use platform::Error;
 
@@ -36,6 +35,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/users/{user_id}/addresses/{address_id}/default",
             web::post().to(addresses::make_default),
         );
+}
+
+/// One 422 naming every field at fault among `checked`.
+fn invalid_fields<const N: usize>(checked: [Option<FieldError>; N]) -> Error {
+    Error::InvalidFields(checked.into_iter().flatten().collect())
 }
 
 /// An id from the path (`field` names it): 400 when it cannot be one.

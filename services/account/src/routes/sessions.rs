@@ -1,36 +1,35 @@
-use super::form::{invalid_fields, Form};
-use crate::domain::{fields, first_name, normalise_email};
+use crate::domain::{first_name, normalise_email};
 use crate::entities::user;
 use crate::sessions::{self, secret_hash, NewSession};
 use crate::startup::AppState;
 use crate::users;
-use account_service_api::{self as api, codes, CLIENT_HEADER, SESSION_HEADER};
+use account_service_api::{self as api, codes, Credentials, CLIENT_HEADER, SESSION_HEADER};
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use platform::database::DbResultExt;
 use platform::{Error, Result};
-use serde_json::Value;
 
 /// `POST /sessions`: signs in. A wrong password and an unknown email get the same answer
 /// after the same work; too many failures refuse the attempt before any check.
 pub async fn sign_in(
     request: HttpRequest,
-    body: web::Json<Value>,
+    body: web::Json<Credentials>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse> {
-    let form = Form::new(body.into_inner())?;
-    let (email, password) = match (form.text(fields::EMAIL), form.text(fields::PASSWORD)) {
-        (Ok(email), Ok(password)) => (email, password),
-        (email, password) => return Err(invalid_fields([email.err(), password.err()])),
-    };
+    let Credentials { email, password } = body.into_inner();
     let account = normalise_email(&email);
-    let attempt = match state
-        .limits
-        .admit(&account, header(&request, CLIENT_HEADER))
-    {
+    let client = header(&request, CLIENT_HEADER);
+    let attempt = match state.limits.admit(&account, client) {
         Ok(attempt) => attempt,
-        Err(refused) => return Ok(too_many_attempts(refused.retry_after_seconds)),
+        Err(refused) => {
+            tracing::warn!(
+                retry_after_seconds = refused.retry_after_seconds,
+                client,
+                "sign-in refused: too many failed attempts"
+            );
+            return Ok(too_many_attempts(refused.retry_after_seconds));
+        }
     };
     let user = users::find_by_email(&state.db, &account)
         .await
@@ -39,10 +38,14 @@ pub async fn sign_in(
     let verified = state.passwords.verify(password, hash).await?;
     let user = match user {
         Some(user) if verified => user,
-        _ => return Err(invalid_credentials()),
+        user => {
+            tracing::debug!(known_email = user.is_some(), "sign-in refused: no match");
+            return Err(invalid_credentials());
+        }
     };
     state.limits.succeeded(attempt);
     let session = sessions::start(&state.db, &user.id, chrono::Utc::now()).await?;
+    tracing::info!(user_id = %user.id, handle = %session.session.handle, "signed in");
     Ok(HttpResponse::Created().json(signed_in(&state, &user, session)?))
 }
 

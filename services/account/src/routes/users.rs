@@ -1,29 +1,29 @@
-use super::form::{invalid_fields, Form};
 use super::sessions::signed_in;
-use super::{no_such_user, valid_id};
+use super::{invalid_fields, no_such_user, valid_id};
 use crate::domain::{fields, Email, Name, NewPassword};
 use crate::startup::AppState;
 use crate::users::{self, EmailTaken};
-use account_service_api::codes;
+use account_service_api::{codes, NewUser, UserUpdate};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use platform::database::DbResultExt;
 use platform::{Error, Result};
-use serde_json::Value;
 
-/// `POST /users`: a new user, signed in. Every field at fault is named at once.
-pub async fn sign_up(body: web::Json<Value>, state: web::Data<AppState>) -> Result<HttpResponse> {
-    let form = Form::new(body.into_inner())?;
-    let email_text = form.text(fields::EMAIL);
-    let email = email_text
-        .as_deref()
-        .map_err(Clone::clone)
-        .and_then(Email::parse);
-    let name = form.text(fields::NAME).and_then(|text| Name::parse(&text));
-    let password = form.text(fields::PASSWORD).and_then(|password| {
-        NewPassword::parse(password, email_text.as_deref().unwrap_or_default())
-    });
-    let (email, name, password) = match (email, name, password) {
+/// `POST /users`: a new user, signed in. A body that does not fit `NewUser` is the
+/// platform's 400 naming the field; a value the rules refuse is a 422 naming every field
+/// at fault.
+pub async fn sign_up(body: web::Json<NewUser>, state: web::Data<AppState>) -> Result<HttpResponse> {
+    let NewUser {
+        email,
+        name,
+        password,
+    } = body.into_inner();
+    let checked = (
+        Email::parse(&email),
+        Name::parse(&name),
+        NewPassword::parse(password, &email),
+    );
+    let (email, name, password) = match checked {
         (Ok(email), Ok(name), Ok(password)) => (email, name, password),
         (email, name, password) => {
             return Err(invalid_fields([email.err(), name.err(), password.err()]))
@@ -54,15 +54,11 @@ pub async fn show(path: web::Path<String>, state: web::Data<AppState>) -> Result
 /// `PATCH /users/{id}`: a new name.
 pub async fn rename(
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: web::Json<UserUpdate>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse> {
     let user_id = valid_id("user_id", &path)?;
-    let form = Form::new(body.into_inner())?;
-    let name = form
-        .text(fields::NAME)
-        .and_then(|text| Name::parse(&text))
-        .map_err(|problem| invalid_fields([Some(problem)]))?;
+    let name = Name::parse(&body.name).map_err(|problem| invalid_fields([Some(problem)]))?;
     let user = users::rename(&state.db, user_id, name)
         .await
         .or_db_error("renaming a user")?
