@@ -10,7 +10,7 @@ use cart_api::{MiniCart, CART_PATH, MINI_CART_PATH, ORDERS_PATH};
 use common::{spawn_bff, spawn_shop, valid_form, Answer, Shopper, UPSTREAM_TIMEOUT};
 use reqwest::{Method, StatusCode};
 use std::time::{Duration, Instant};
-use test_support::cart::IdentityKeys;
+use test_support::keys::IdentityKeys;
 use test_support::TestDatabase;
 
 fn assert_cart_unavailable(answer: &Answer) {

@@ -29,7 +29,7 @@ test_support::on_both_databases!(crate::common::spawn_shop =>
 
 #[test]
 fn without_a_readable_public_key_the_bff_does_not_start() {
-    let keys = test_support::cart::IdentityKeys::generate();
+    let keys = test_support::keys::IdentityKeys::generate();
     let folder = keys.public_key_file.parent().unwrap().to_owned();
     let not_a_key = folder.join("not-a-key.pem");
     std::fs::write(&not_a_key, "-----BEGIN PUBLIC KEY-----\nnope\n").unwrap();
@@ -261,7 +261,7 @@ async fn a_token_with_a_flipped_byte_is_a_guest(shop: Shop) {
 }
 
 async fn a_token_signed_by_another_key_is_a_guest(shop: Shop) {
-    let mallory = test_support::cart::IdentityKeys::generate();
+    let mallory = test_support::keys::IdentityKeys::generate();
     is_a_guest(&shop, &mallory.token("ada")).await;
 }
 

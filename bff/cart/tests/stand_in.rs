@@ -11,7 +11,7 @@ use cart_api::{OrderState, OrderView};
 use cart_service_api::{Address, Order, OrderLine, OrderStatus, Owner};
 use common::{spawn_bff, valid_form, Shopper, UPSTREAM_TIMEOUT};
 use reqwest::StatusCode;
-use test_support::cart::IdentityKeys;
+use test_support::keys::IdentityKeys;
 
 /// A cart-service that answers every request with `status` and `body`; its address.
 fn stand_in(status: u16, body: serde_json::Value) -> String {

@@ -1,9 +1,9 @@
 //! The account slice's servers, started for tests.
 
+use crate::keys::IdentityKeys;
 use crate::{FreshDatabase, RunningServer, TestDatabase};
 use sea_orm::DatabaseConnection;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 /// An account-service running in this process, with a key pair of its own.
 pub struct AccountService {
@@ -15,7 +15,7 @@ pub struct AccountService {
     /// Direct access to its database, to arrange or inspect data.
     pub db: DatabaseConnection,
     server: RunningServer,
-    _keys: KeyDirectory,
+    _keys: IdentityKeys,
     _database: Option<FreshDatabase>,
 }
 
@@ -23,26 +23,6 @@ impl AccountService {
     /// Stops the server; its port refuses connections after.
     pub async fn stop(&self) {
         self.server.stop().await;
-    }
-}
-
-/// A folder for one service's key pair, deleted when dropped.
-struct KeyDirectory(PathBuf);
-
-impl KeyDirectory {
-    fn new() -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        Self(std::env::temp_dir().join(format!(
-            "account-service-keys-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        )))
-    }
-}
-
-impl Drop for KeyDirectory {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -74,8 +54,8 @@ pub async fn spawn_service(database: TestDatabase) -> Option<AccountService> {
 /// account-service on a free port with the database at `database_url`, which may already
 /// hold users (that is how restarts are tested), and a new key pair.
 pub async fn spawn_service_on(database_url: &str) -> AccountService {
-    let keys = KeyDirectory::new();
-    let configuration = service_configuration(database_url, &keys.0.join("identity.pem"));
+    let keys = IdentityKeys::generate();
+    let configuration = service_configuration(database_url, &keys.private_key_file);
     let application = account_service::startup::Application::build(configuration)
         .await
         .expect("starting account-service");

@@ -1,10 +1,7 @@
-//! The cart slice's servers, started for tests, and the identity keys cart-bff's tests
-//! sign their shoppers' tokens with.
+//! The cart slice's servers, started for tests.
 
 use crate::{FreshDatabase, RunningServer, TestDatabase};
 use sea_orm::DatabaseConnection;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 /// cart-service's deadline for catalog-service in tests, as in production.
@@ -70,51 +67,5 @@ pub async fn spawn_service_on(database_url: &str, catalog_url: &str) -> CartServ
         db,
         server,
         _database: None,
-    }
-}
-
-/// A key pair of the kind account-service signs identity tokens with, made for one test:
-/// the public key in a file (what cart-bff reads at start,
-/// `CART_BFF__IDENTITY_PUBLIC_KEY_FILE`), and the signer, so the test can mint the tokens
-/// of signed-in shoppers — or expired and odd ones. The folder is deleted when dropped.
-pub struct IdentityKeys {
-    pub public_key_file: PathBuf,
-    pub signer: identity::Signer,
-    folder: PathBuf,
-}
-
-impl IdentityKeys {
-    /// A new key pair, its public key written to a new temporary folder.
-    pub fn generate() -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let folder = std::env::temp_dir().join(format!(
-            "cart-identity-keys-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&folder).expect("making a folder for identity keys");
-        let pair = identity::KeyPair::generate().expect("making an identity key pair");
-        let public_key_file = folder.join("identity.pem.pub");
-        std::fs::write(&public_key_file, &pair.public_pem).expect("writing the public key");
-        let signer =
-            identity::Signer::from_private_pem(&pair.private_pem).expect("a signer of the key");
-        Self {
-            public_key_file,
-            signer,
-            folder,
-        }
-    }
-
-    /// A valid identity token for `user_id`, as account-bff would set it.
-    pub fn token(&self, user_id: &str) -> String {
-        self.signer
-            .sign(user_id, "test-session", "Ada", identity::now())
-            .expect("signing an identity token")
-    }
-}
-
-impl Drop for IdentityKeys {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.folder);
     }
 }

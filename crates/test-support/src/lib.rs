@@ -20,6 +20,7 @@ pub mod account_bff;
 pub mod cart;
 pub mod catalog;
 pub mod http;
+pub mod keys;
 
 use sea_orm::{ConnectionTrait, Database};
 use std::path::PathBuf;

@@ -12,7 +12,8 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use std::time::Duration;
-use test_support::cart::{CartService, IdentityKeys};
+use test_support::cart::CartService;
+use test_support::keys::IdentityKeys;
 use test_support::catalog::CatalogService;
 use test_support::{RunningServer, TestDatabase};
 
