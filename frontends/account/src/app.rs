@@ -18,10 +18,10 @@ use account_api::{
     safe_next, sign_in_page_returning_to, ACCOUNT_PAGE, ADDRESSES_PAGE, ORDERS_PAGE, SIGN_IN_PAGE,
     SIGN_UP_PAGE,
 };
-use gloo_events::EventListener;
+use gloo_events::{EventListener, EventListenerOptions};
 use mfe_kit::set_title;
 use std::cell::RefCell;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 /// A screen of the account MFE, as the URL names it.
@@ -300,6 +300,17 @@ pub fn App() -> Html {
                     EventListener::new(&window, "popstate", move |_| show(current_route()))
                 })
             };
+            // Links are followed in place from a plain DOM listener, not a Yew one: it also
+            // hears clicks inside the other slices' fragments nested in the page (their
+            // links to an order), which Yew leaves to the app that drew them.
+            let links = root.cast::<web_sys::Element>().map(|element| {
+                let options = EventListenerOptions::enable_prevent_default();
+                EventListener::new_with_options(&element, "click", options, |event| {
+                    if let Some(click) = event.dyn_ref::<MouseEvent>() {
+                        follow_link(click);
+                    }
+                })
+            });
             SHOW.with(|slot| {
                 *slot.borrow_mut() = Some(Callback::from(move |next: Route| {
                     show(next);
@@ -314,13 +325,13 @@ pub fn App() -> Html {
             });
             move || {
                 SHOW.with(|slot| slot.borrow_mut().take());
-                drop(listener);
+                drop((listener, links));
             }
         });
     }
 
     html! {
-        <div class="account account-page" tabindex="-1" ref={root} onclick={|event: MouseEvent| { follow_link(&event); }}>
+        <div class="account account-page" tabindex="-1" ref={root}>
             { switch(&route.borrow()) }
         </div>
     }

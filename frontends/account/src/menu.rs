@@ -134,11 +134,11 @@ pub fn Menu() -> Html {
             };
             let signed_in = {
                 let read = read.clone();
-                events::listen::<SignedIn>(move |_| read(false))
+                events::on::<SignedIn>(move || read(false))
             };
             let signed_out = {
                 let read = read.clone();
-                events::listen::<SignedOut>(move |_| read(false))
+                events::on::<SignedOut>(move || read(false))
             };
             events::announce_ready(ACCOUNT);
             read(true);

@@ -39,7 +39,7 @@ pub fn account_frame(section: Section, title: &str, body: Html) -> Html {
     html! {
         <section class="account-frame" aria-labelledby="account-title">
             // Focused when what it heads changed under the shopper (an address deleted).
-            <h1 id="account-title" class="page-title" tabindex="-1">{ title }</h1>
+            <h1 id="account-title" class="account-heading" tabindex="-1">{ title }</h1>
             <nav class="account-nav" aria-label="Your account">
                 <ul>
                     { for SECTIONS.iter().map(|(each, href, label)| html! {

@@ -55,7 +55,7 @@ pub struct Panel<'a> {
 
 pub fn panel(panel: Panel) -> Html {
     html! {
-        <div class="page-state">
+        <div class="account-state">
             <div class={panel.kind} role={(panel.kind == ERROR).then_some("alert")}>
                 <span class="state-icon" aria-hidden="true">{ panel.icon }</span>
                 if panel.whole_page {
@@ -97,9 +97,9 @@ pub fn error_panel(error: &ApiError, what: &str, on_retry: &Callback<()>) -> Htm
 /// Grey lines in the shape of what is loading; `label` is read out meanwhile.
 pub fn skeleton(label: &'static str, lines: usize) -> Html {
     html! {
-        <div class="skeleton-block">
+        <div class="account-loading">
             <p class="visually-hidden" role="status">{ label }</p>
-            { for (0..lines).map(|_| html! { <span class="skeleton-line" aria-hidden="true"></span> }) }
+            { for (0..lines).map(|_| html! { <span class="loading-line" aria-hidden="true"></span> }) }
         </div>
     }
 }

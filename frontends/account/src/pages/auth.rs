@@ -236,7 +236,7 @@ pub fn AuthPage(props: &AuthProps) -> Html {
                         note: html! {},
                     },
                     fields::EMAIL if taken => Extras {
-                        note: html! { <>{ " " }<a href={other.clone()}>{ "Sign in instead" }</a></> },
+                        note: html! { <>{ " " }<a href={other.clone()}>{ "Go to sign in" }</a></> },
                         ..Extras::default()
                     },
                     _ => Extras::default(),
@@ -256,7 +256,7 @@ pub fn AuthPage(props: &AuthProps) -> Html {
     html! {
         <section class="auth" aria-labelledby="auth-title">
             <div class="auth-card">
-                <h1 id="auth-title" class="page-title">{ screen.title }</h1>
+                <h1 id="auth-title" class="account-heading">{ screen.title }</h1>
                 <p class="auth-intro">{ screen.intro }</p>
                 { body }
                 <p class="auth-switch">
