@@ -12,8 +12,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+#[path = "scenarios/account.rs"]
+mod account;
 #[path = "scenarios/cart.rs"]
 mod cart;
+
+use account::{
+    a_guest_cart_joins_the_account_and_the_order_shows_in_the_account,
+    signing_up_greets_the_shopper_and_account_pages_need_a_session,
+};
 
 use cart::{
     a_declined_card_says_so_and_keeps_the_rest_of_the_form,
@@ -47,7 +54,9 @@ fn main() {
         back_and_forward_move_between_listing_and_detail,
         add_to_cart_sends_the_product_and_quantity_to_the_cart,
         an_out_of_stock_product_cannot_be_added,
-        the_account_slot_shows_its_fallback_and_the_cart_badge_mounts,
+        both_header_fragments_mount,
+        signing_up_greets_the_shopper_and_account_pages_need_a_session,
+        a_guest_cart_joins_the_account_and_the_order_shows_in_the_account,
         buying_two_products_places_an_order_and_lowers_the_stock,
         a_declined_card_says_so_and_keeps_the_rest_of_the_form,
         with_cart_service_down_the_catalog_works_and_the_badge_has_no_count,
@@ -332,7 +341,7 @@ async fn an_out_of_stock_product_cannot_be_added(shop: &Shop) -> Result<()> {
     browser.close().await
 }
 
-async fn the_account_slot_shows_its_fallback_and_the_cart_badge_mounts(shop: &Shop) -> Result<()> {
+async fn both_header_fragments_mount(shop: &Shop) -> Result<()> {
     let browser = shop.browser().await?;
     browser.open(&shop.url).await?;
     let cart = browser
@@ -341,10 +350,17 @@ async fn the_account_slot_shows_its_fallback_and_the_cart_badge_mounts(shop: &Sh
     ensure!(cart.text().await?.contains("Cart"));
     ensure!(cart.attr("href").await?.as_deref() == Some("/cart"));
     cart::wait_for_badge(&browser, 0).await?;
-    let account = browser
-        .wait_for("[data-slot=account-menu] .slot-fallback")
+    // A guest is offered to sign in, and comes back here afterwards.
+    account::wait_for_menu(&browser, "Sign in").await?;
+    let sign_in = browser
+        .wait_for("[data-slot=account-menu] a.menu-link")
         .await?;
-    ensure!(account.text().await?.contains("Account"));
+    ensure!(
+        sign_in.attr("href").await?.as_deref()
+            == Some(account_api::sign_in_page_returning_to("/").as_str()),
+        "the sign-in link goes to {:?}",
+        sign_in.attr("href").await?
+    );
     // ... and the rest of the page works.
     browser.wait_for("li.product-card:not(.skeleton)").await?;
     browser.close().await
