@@ -13,8 +13,8 @@ use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use std::time::Duration;
 use test_support::cart::CartService;
-use test_support::keys::IdentityKeys;
 use test_support::catalog::CatalogService;
+use test_support::keys::IdentityKeys;
 use test_support::{RunningServer, TestDatabase};
 
 /// The BFF's deadline for cart-service in these tests: a checkout takes several catalog
