@@ -5,7 +5,10 @@
 //! a time, and a context provider costs the bundle a component.
 
 use crate::pages::{
-    cart::CartPage, checkout::CheckoutPage, confirmation::ConfirmationPage, not_found::not_found,
+    cart::CartPage,
+    checkout::CheckoutPage,
+    confirmation::{ConfirmationPage, Shown},
+    not_found::not_found,
 };
 use cart_api::{CART_PAGE, CHECKOUT_PAGE};
 use gloo_events::EventListener;
@@ -95,6 +98,13 @@ pub fn navigate(route: Route) {
     }
 }
 
+/// Each screen sets its page's title, except "not found", which has none of its own.
+fn title_of(route: &Route) {
+    if *route == Route::NotFound {
+        set_title(Some("Page not found"));
+    }
+}
+
 fn current_route() -> Route {
     web_sys::window()
         .and_then(|window| window.location().pathname().ok())
@@ -130,11 +140,13 @@ pub fn App() -> Html {
     let root = use_node_ref();
 
     {
-        let (set_route, root) = (route.setter(), root.clone());
+        let (set_route, root, first) = (route.setter(), root.clone(), (*route).clone());
         use_effect_with((), move |_| {
+            title_of(&first);
             let show = set_route.clone();
             SHOW.with(|slot| {
                 *slot.borrow_mut() = Some(Callback::from(move |next: Route| {
+                    title_of(&next);
                     show.set(next);
                     // A new screen: keyboard and screen-reader users start at its top, as
                     // after a page load.
@@ -147,7 +159,11 @@ pub fn App() -> Html {
                 }))
             });
             let listener = web_sys::window().map(|window| {
-                EventListener::new(&window, "popstate", move |_| set_route.set(current_route()))
+                EventListener::new(&window, "popstate", move |_| {
+                    let route = current_route();
+                    title_of(&route);
+                    set_route.set(route);
+                })
             });
             move || {
                 SHOW.with(|slot| slot.borrow_mut().take());
@@ -155,12 +171,6 @@ pub fn App() -> Html {
             }
         });
     }
-
-    use_effect_with((*route).clone(), |route| {
-        if *route == Route::NotFound {
-            set_title(Some("Page not found"));
-        }
-    });
 
     html! {
         <div class="cart cart-page" tabindex="-1" ref={root} onclick={|event: MouseEvent| follow_link(&event)}>
@@ -174,7 +184,7 @@ fn switch(route: &Route) -> Html {
         Route::Cart => html! { <CartPage /> },
         Route::Checkout => html! { <CheckoutPage /> },
         Route::Confirmation { order_id } => html! {
-            <ConfirmationPage key={order_id.clone()} order_id={order_id.clone()} />
+            <ConfirmationPage key={order_id.clone()} shown={Shown::Confirmation(order_id.clone().into())} />
         },
         Route::NotFound => not_found(),
     }

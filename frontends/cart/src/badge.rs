@@ -5,7 +5,7 @@
 //! a sign-in (the BFF merges the guest's cart into the shopper's on the next request) or a
 //! sign-out, it asks for the count again.
 
-use crate::{api, sync};
+use crate::{api, json, sync};
 use cart_api::CART_PAGE;
 use gloo_timers::callback::Timeout;
 use mfe_kit::events::{self, AddToCart, AddToCartFailed, CartChanged, SignedIn, SignedOut};
@@ -117,11 +117,11 @@ pub fn Badge() -> Html {
             let signed_out = events::on::<SignedOut>(count);
             let changed = {
                 let dispatcher = dispatcher.clone();
-                events::listen::<CartChanged>(move |changed| {
+                json::listen::<CartChanged>(move |changed| {
                     dispatcher.dispatch(BadgeAction::Counted(changed.item_count));
                 })
             };
-            let adds = events::listen::<AddToCart>(move |request| {
+            let adds = json::listen::<AddToCart>(move |request| {
                 let (dispatcher, confirmation) = (dispatcher.clone(), confirmation.clone());
                 wasm_bindgen_futures::spawn_local(async move {
                     match api::add(request.product_id, request.quantity).await {
@@ -137,7 +137,7 @@ pub fn Badge() -> Html {
                             }));
                             sync::announce(item_count);
                         }
-                        Err(error) => events::dispatch(&AddToCartFailed {
+                        Err(error) => json::dispatch(&AddToCartFailed {
                             product_id: request.product_id,
                             message: add_failure_message(&error),
                         }),

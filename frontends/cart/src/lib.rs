@@ -10,11 +10,14 @@ mod badge;
 mod checkout;
 mod components;
 mod fragments;
+mod json;
 mod pages;
 mod sync;
 
 use fragments::HostData;
+use json::{Raw, Read};
 use mfe_kit::Fragment;
+use pages::confirmation::Shown;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
@@ -24,16 +27,16 @@ use yew::prelude::*;
 #[wasm_bindgen]
 pub fn mount(element: web_sys::Element, props: JsValue) -> Result<(), JsValue> {
     mfe_kit::mount::<Root>(element, &props, |fragment| {
-        let host = || mfe_kit::host_data::<HostData>(&props).unwrap_or_default();
+        let host = || {
+            mfe_kit::host_data::<Raw>(&props)
+                .and_then(|Raw(data)| HostData::read(data))
+                .unwrap_or_default()
+        };
         let view = match fragment {
             Fragment::Page => View::Page,
             Fragment::Badge => View::Badge,
-            Fragment::Orders => View::Orders {
-                order_page: host().order_page.map(AttrValue::from),
-            },
-            Fragment::Order => View::Order {
-                order_id: host().order_id?.into(),
-            },
+            Fragment::Orders => View::Orders(Shown::Orders(host().order_page.map(AttrValue::from))),
+            Fragment::Order => View::Orders(Shown::Order(host().order_id?.into())),
             Fragment::Menu | Fragment::AddressPicker => return None,
         };
         Some(RootProps { view })
@@ -51,8 +54,8 @@ pub fn unmount(element: web_sys::Element) {
 enum View {
     Page,
     Badge,
-    Orders { order_page: Option<AttrValue> },
-    Order { order_id: AttrValue },
+    /// `orders` or `order`.
+    Orders(Shown),
 }
 
 #[derive(Properties, PartialEq)]
@@ -60,16 +63,25 @@ struct RootProps {
     view: View,
 }
 
-#[function_component]
-fn Root(props: &RootProps) -> Html {
-    match &props.view {
-        View::Page => html! { <app::App /> },
-        View::Badge => html! { <badge::Badge /> },
-        View::Orders { order_page } => html! {
-            <fragments::orders::Orders order_page={order_page.clone()} />
-        },
-        View::Order { order_id } => html! {
-            <pages::confirmation::ConfirmationPage order_id={order_id.clone()} in_account=true />
-        },
+/// What the shell mounted: one of the cart's parts. (A struct component: without hooks it
+/// costs less wasm than a function component.)
+struct Root;
+
+impl Component for Root {
+    type Message = ();
+    type Properties = RootProps;
+
+    fn create(_: &Context<Self>) -> Self {
+        Root
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        match &ctx.props().view {
+            View::Page => html! { <app::App /> },
+            View::Badge => html! { <badge::Badge /> },
+            View::Orders(shown) => html! {
+                <pages::confirmation::ConfirmationPage shown={shown.clone()} />
+            },
+        }
     }
 }

@@ -4,8 +4,9 @@
 //! One channel for the whole wasm instance: a channel never hears its own messages, so the
 //! badge does not refetch what the cart page on the same page just changed.
 
+use crate::json;
 use gloo_events::EventListener;
-use mfe_kit::events::{self, CartChanged};
+use mfe_kit::events::CartChanged;
 use wasm_bindgen::JsValue;
 use web_sys::BroadcastChannel;
 
@@ -18,7 +19,7 @@ thread_local! {
 
 /// After every change the cart MFE makes: the cart now holds `item_count` items.
 pub fn announce(item_count: u32) {
-    events::dispatch(&CartChanged { item_count });
+    json::dispatch(&CartChanged { item_count });
     TABS.with(|tabs| {
         if let Some(tabs) = tabs {
             let _ = tabs.post_message(&JsValue::from(item_count));

@@ -21,6 +21,7 @@
 //! and otherwise waits for `<owner>:ready`. Readiness is kept on `<html>` as
 //! `data-ready-<owner>`, the one piece of state every MFE on the page can see.
 
+use crate::from_js::from_js;
 use gloo_events::EventListener;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
@@ -197,7 +198,7 @@ pub fn listen<E: ShopEvent + 'static>(handle: impl Fn(E) + 'static) -> Option<Ev
     Some(EventListener::new(&window, E::NAME, move |event| {
         let detail = event
             .dyn_ref::<web_sys::CustomEvent>()
-            .and_then(|custom| serde_wasm_bindgen::from_value::<E>(custom.detail()).ok());
+            .and_then(|custom| from_js::<E>(custom.detail()));
         if let Some(detail) = detail {
             handle(detail);
         }

@@ -1,6 +1,7 @@
 //! The JSON client an MFE uses to call its own BFF (same origin, `/api/<name>/...`), and
 //! how a failed call is shown ([`Failure`]).
 
+use crate::from_js::from_js;
 use error_body::{ErrorBody, ErrorDetail};
 use serde::{de::DeserializeOwned, Serialize};
 use std::cell::RefCell;
@@ -108,9 +109,38 @@ impl Failure {
     }
 }
 
+/// What an answer's JSON (parsed by the browser) is read into. Every type serde can read
+/// is one, read with serde. An MFE may read a type of its own by hand instead (see the
+/// cart's `json` module): serde's generated code is a large part of a small wasm.
+pub trait FromJson: Sized {
+    /// `value` as `Self`, or `None` when it does not have the expected shape.
+    fn from_json(value: JsValue) -> Option<Self>;
+}
+
+impl<T: DeserializeOwned> FromJson for T {
+    fn from_json(value: JsValue) -> Option<Self> {
+        from_js(value)
+    }
+}
+
+/// What a request body is written from: a value the browser turns into JSON text
+/// (`JSON.stringify`). Every type serde can write is one, written with serde as plain
+/// objects. An MFE may write a type of its own by hand instead (see [`FromJson`]).
+pub trait ToJson {
+    /// `self` as a JSON-compatible browser value, or `None` when it cannot be one.
+    fn to_json(&self) -> Option<JsValue>;
+}
+
+impl<T: Serialize + ?Sized> ToJson for T {
+    fn to_json(&self) -> Option<JsValue> {
+        self.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .ok()
+    }
+}
+
 /// GETs `url` and reads its JSON answer. If the shell already started this exact request
 /// (see the crate docs), its response is used instead of asking again.
-pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+pub async fn get_json<T: FromJson>(url: &str) -> Result<T, ApiError> {
     if let Some(answer) = take_ready(url) {
         return answer;
     }
@@ -128,8 +158,8 @@ pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
 /// POSTs `body` as JSON to `url` and reads the JSON answer.
 pub async fn post_json<B, T>(url: &str, body: &B) -> Result<T, ApiError>
 where
-    B: Serialize + ?Sized,
-    T: DeserializeOwned,
+    B: ToJson + ?Sized,
+    T: FromJson,
 {
     read(send("POST", url, Some(encode(body)?), &[]).await?).await
 }
@@ -143,8 +173,8 @@ pub async fn post_json_with_headers<B, T>(
     headers: &[(&str, &str)],
 ) -> Result<T, ApiError>
 where
-    B: Serialize + ?Sized,
-    T: DeserializeOwned,
+    B: ToJson + ?Sized,
+    T: FromJson,
 {
     read(send("POST", url, Some(encode(body)?), headers).await?).await
 }
@@ -152,8 +182,8 @@ where
 /// PUTs `body` as JSON to `url` and reads the JSON answer.
 pub async fn put_json<B, T>(url: &str, body: &B) -> Result<T, ApiError>
 where
-    B: Serialize + ?Sized,
-    T: DeserializeOwned,
+    B: ToJson + ?Sized,
+    T: FromJson,
 {
     read(send("PUT", url, Some(encode(body)?), &[]).await?).await
 }
@@ -161,21 +191,21 @@ where
 /// PATCHes `url` with `body` as JSON and reads the JSON answer.
 pub async fn patch_json<B, T>(url: &str, body: &B) -> Result<T, ApiError>
 where
-    B: Serialize + ?Sized,
-    T: DeserializeOwned,
+    B: ToJson + ?Sized,
+    T: FromJson,
 {
     read(send("PATCH", url, Some(encode(body)?), &[]).await?).await
 }
 
 /// DELETEs `url` and reads the JSON answer; `T = ()` for an answer without a body.
-pub async fn delete<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+pub async fn delete<T: FromJson>(url: &str) -> Result<T, ApiError> {
     read(send("DELETE", url, None, &[]).await?).await
 }
 
 /// The answer to `url` if it is already here — the shell requested it early and it arrived
 /// before the app was mounted — so the first render can draw data instead of a loading
 /// state. `None` means: ask with [`get_json`]. Each answer can be taken once.
-pub fn take_ready<T: DeserializeOwned>(url: &str) -> Option<Result<T, ApiError>> {
+pub fn take_ready<T: FromJson>(url: &str) -> Option<Result<T, ApiError>> {
     READY
         .with(|ready| take(&mut ready.borrow_mut(), url))
         .map(decode)
@@ -197,10 +227,8 @@ pub fn use_first_answer<T: 'static>(
 
 /// A request body as JSON text. The browser writes it (`JSON.stringify`): serde_json would
 /// add its number formatting to every MFE's wasm.
-fn encode<B: Serialize + ?Sized>(body: &B) -> Result<JsValue, ApiError> {
-    let value = body
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|_| ApiError::Decode)?;
+fn encode<B: ToJson + ?Sized>(body: &B) -> Result<JsValue, ApiError> {
+    let value = body.to_json().ok_or(ApiError::Decode)?;
     js_sys::JSON::stringify(&value)
         .map(JsValue::from)
         .map_err(|_| ApiError::Decode)
@@ -252,7 +280,7 @@ async fn answer_of(request: js_sys::Promise) -> Result<web_sys::Response, ApiErr
 }
 
 /// Reads a response's JSON (an empty body reads as `undefined`) and decodes it.
-async fn read<T: DeserializeOwned>(response: web_sys::Response) -> Result<T, ApiError> {
+async fn read<T: FromJson>(response: web_sys::Response) -> Result<T, ApiError> {
     let body = match response.json() {
         Ok(promise) => JsFuture::from(promise).await.ok(),
         Err(_) => None,
@@ -265,15 +293,14 @@ async fn read<T: DeserializeOwned>(response: web_sys::Response) -> Result<T, Api
 }
 
 /// The browser parsed the JSON (`Response.json()`); serde only maps the resulting object.
-fn decode<T: DeserializeOwned>(answer: Ready) -> Result<T, ApiError> {
+fn decode<T: FromJson>(answer: Ready) -> Result<T, ApiError> {
     if answer.ok {
         // No body reads as `undefined`, which only `()` (and `Option`) accept.
-        return serde_wasm_bindgen::from_value(answer.body.unwrap_or(JsValue::UNDEFINED))
-            .map_err(|_| ApiError::Decode);
+        return T::from_json(answer.body.unwrap_or(JsValue::UNDEFINED)).ok_or(ApiError::Decode);
     }
     let error = answer
         .body
-        .and_then(|body| serde_wasm_bindgen::from_value::<ErrorBody>(body).ok())
+        .and_then(from_js::<ErrorBody>)
         .map(|body| body.error);
     Err(ApiError::Status {
         status: answer.status,

@@ -34,6 +34,7 @@
 
 pub mod events;
 mod fragment;
+mod from_js;
 pub mod http;
 pub mod links;
 pub mod nested;
@@ -296,8 +297,8 @@ pub fn set_title(page: Option<&str>) {
 /// What the host of a nested fragment sent along (`props.data`, its `data-props` parsed),
 /// read as `T` in the nested MFE's `mount`. `None` when there is none or it has another
 /// shape; the fragment then draws its "cannot show this" state, or `mount` fails.
-pub fn host_data<T: serde::de::DeserializeOwned>(props: &JsValue) -> Option<T> {
-    read_prop(props, "data").and_then(|data| serde_wasm_bindgen::from_value(data).ok())
+pub fn host_data<T: http::FromJson>(props: &JsValue) -> Option<T> {
+    read_prop(props, "data").and_then(T::from_json)
 }
 
 fn read_prop(props: &JsValue, key: &str) -> Option<JsValue> {

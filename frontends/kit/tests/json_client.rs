@@ -246,6 +246,130 @@ async fn an_answer_of_the_wrong_shape_is_a_decode_error() {
     assert_eq!(http::get_json::<Line>(url).await, Err(ApiError::Decode));
 }
 
+/// Every shape the MFEs' answers use, read as serde-wasm-bindgen read them.
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Shapes {
+    id: i64,
+    count: u32,
+    ratio: f64,
+    on: bool,
+    name: String,
+    note: Option<String>,
+    absent: Option<String>,
+    #[serde(default)]
+    defaulted: u32,
+    tags: Vec<String>,
+    state: State,
+    changes: Vec<Change>,
+    inner: Inner,
+    extra: std::collections::BTreeMap<String, u32>,
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum State {
+    Placed,
+    OnHold,
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Change {
+    Quantity(u32),
+    Remove,
+    Move { to: String },
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct Inner {
+    label: String,
+}
+
+/// A struct with flattened fields is read as a map.
+#[derive(Debug, PartialEq, Deserialize)]
+struct Flattened {
+    id: String,
+    #[serde(flatten)]
+    inner: Inner,
+}
+
+#[wasm_bindgen_test]
+async fn every_shape_of_answer_is_read() {
+    let url = "/api/test/shapes";
+    answer(
+        url,
+        200,
+        Some(
+            r#"{"id":-9007199254740991,"count":4294967295,"ratio":0.5,"on":true,"name":"Oak",
+                "note":null,"unknownKey":[1,2],"tags":["a","b"],"state":"on_hold",
+                "changes":[{"quantity":3},"remove",{"move":{"to":"x"}}],
+                "inner":{"label":"L"},"extra":{"k":1}}"#,
+        ),
+    );
+
+    assert_eq!(
+        http::get_json::<Shapes>(url).await,
+        Ok(Shapes {
+            id: -9_007_199_254_740_991,
+            count: u32::MAX,
+            ratio: 0.5,
+            on: true,
+            name: "Oak".into(),
+            note: None,
+            absent: None,
+            defaulted: 0,
+            tags: vec!["a".into(), "b".into()],
+            state: State::OnHold,
+            changes: vec![
+                Change::Quantity(3),
+                Change::Remove,
+                Change::Move { to: "x".into() }
+            ],
+            inner: Inner { label: "L".into() },
+            extra: [("k".to_owned(), 1)].into_iter().collect(),
+        })
+    );
+
+    let url = "/api/test/flattened";
+    answer(url, 200, Some(r#"{"id":"f","label":"L"}"#));
+    assert_eq!(
+        http::get_json::<Flattened>(url).await,
+        Ok(Flattened {
+            id: "f".into(),
+            inner: Inner { label: "L".into() },
+        })
+    );
+}
+
+#[wasm_bindgen_test]
+async fn numbers_and_names_that_do_not_fit_are_decode_errors() {
+    for (n, body) in [
+        r#"{"productId":12,"quantity":1.5}"#,
+        r#"{"productId":12,"quantity":-1}"#,
+        r#"{"productId":12,"quantity":4294967296}"#,
+        r#"{"productId":9007199254740992,"quantity":1}"#,
+        r#"{"productId":12,"quantity":"1"}"#,
+        r#"{"productId":12}"#,
+        r#"[12,1]"#,
+        r#"null"#,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let url = format!("/api/test/misfits/{n}");
+        answer(&url, 200, Some(body));
+        assert_eq!(
+            http::get_json::<Line>(&url).await,
+            Err(ApiError::Decode),
+            "{body}"
+        );
+    }
+    let url = "/api/test/misfits/state";
+    answer(url, 200, Some(r#""lost""#));
+    assert_eq!(http::get_json::<State>(url).await, Err(ApiError::Decode));
+}
+
 #[wasm_bindgen_test]
 async fn no_answer_at_all_is_a_network_error() {
     stub_fetch();

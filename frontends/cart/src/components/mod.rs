@@ -4,6 +4,20 @@ pub mod order;
 pub mod states;
 pub mod totals;
 
+use yew::prelude::*;
+
+/// A heading whose level depends on where it is shown (`tag` is `h1`, `h2` or `h3`), with
+/// `class` if it is not empty. (`html!`'s dynamic tags build the element three times over
+/// in wasm, at every use; this is built once for each level.)
+pub fn heading(tag: &'static str, class: &'static str, text: AttrValue) -> Html {
+    let class = (!class.is_empty()).then_some(class);
+    match tag {
+        "h1" => html! { <h1 {class}>{ text }</h1> },
+        "h3" => html! { <h3 {class}>{ text }</h3> },
+        _ => html! { <h2 {class}>{ text }</h2> },
+    }
+}
+
 /// `aria-describedby` for a control with up to two descriptions (a hint, an error).
 pub fn described_by(first: Option<&str>, second: Option<&str>) -> Option<String> {
     match (first, second) {

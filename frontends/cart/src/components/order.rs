@@ -1,18 +1,19 @@
 //! One order as the shopper reads it: what was bought, where it goes and how it was paid.
 //! The confirmation page and the account's order page (the `order` fragment) show it alike.
 
+use crate::components::heading;
 use crate::components::totals::totals;
 use cart_api::OrderView;
 use yew::prelude::*;
 
-/// The order's lines and totals beside its delivery address and payment. `heading` is the
+/// The order's lines and totals beside its delivery address and payment. `level` is the
 /// level of the boxes' titles (`h2` under the page's `h1`, `h3` under a fragment's `h2`);
 /// `after` goes under the address and payment (the confirmation's "Continue shopping").
-pub fn order_details(order: &OrderView, heading: &'static str, after: Html) -> Html {
+pub fn order_details(order: &OrderView, level: &'static str, after: Html) -> Html {
     html! {
         <div class="confirmation-layout">
             <div class="summary-box">
-                <@{heading} class="box-title">{ "What you ordered" }</@>
+                { heading(level, "box-title", "What you ordered".into()) }
                 <ul class="order-lines">
                     { for order.lines.iter().map(|line| html! {
                         <li>
@@ -29,13 +30,13 @@ pub fn order_details(order: &OrderView, heading: &'static str, after: Html) -> H
             </div>
             <div class="order-facts">
                 <div class="summary-box">
-                    <@{heading} class="box-title">{ "Delivery address" }</@>
+                    { heading(level, "box-title", "Delivery address".into()) }
                     <address>
                         { for order.shipping_address.iter().map(|line| html! { <span>{ line }</span> }) }
                     </address>
                 </div>
                 <div class="summary-box">
-                    <@{heading} class="box-title">{ "Payment" }</@>
+                    { heading(level, "box-title", "Payment".into()) }
                     <p>{ &order.payment }</p>
                 </div>
                 { after }

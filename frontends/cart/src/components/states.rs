@@ -1,6 +1,7 @@
 //! The loading, empty and error states, drawn on purpose: each says what happened and
 //! offers the next step.
 
+use crate::components::heading;
 use mfe_kit::http::{ApiError, Failure};
 use yew::prelude::*;
 
@@ -28,12 +29,13 @@ pub fn cart_icon() -> Html {
 
 /// The cart icon, `size` pixels square (the badge's is smaller).
 pub fn cart_icon_sized(size: u32) -> Html {
-    let size = size.to_string();
-    html! {
-        <svg viewBox="0 0 24 24" width={size.clone()} height={size} aria-hidden="true" focusable="false">
-            <path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" d="M3 4h2l2.4 11h10.2L20 8H6.2M9 20h.01M17 20h.01" />
-        </svg>
-    }
+    // Static markup is cheaper in wasm as HTML text than as `html!` (see `skeleton_lines`).
+    Html::from_html_unchecked(
+        format!(
+            r#"<svg viewBox="0 0 24 24" width="{size}" height="{size}" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" d="M3 4h2l2.4 11h10.2L20 8H6.2M9 20h.01M17 20h.01"/></svg>"#
+        )
+        .into(),
+    )
 }
 
 /// A state panel: what happened (`title`, `text`) and the way forward (`action`). `kind` is
@@ -54,7 +56,7 @@ pub fn panel(panel: Panel) -> Html {
         <div class="page-state">
             <div class={classes!(panel.kind, "state-panel")} role={alert.then_some("alert")}>
                 <span class="state-icon" aria-hidden="true">{ panel.icon }</span>
-                <@{panel.heading}>{ panel.title }</@>
+                { heading(panel.heading, "", panel.title.to_owned().into()) }
                 <p>{ panel.text }</p>
                 { panel.action }
             </div>
@@ -108,33 +110,21 @@ pub fn error_panel(error: &ApiError, what: &str, on_retry: &Callback<()>) -> Htm
 
 /// Grey lines in the shape of what is loading; `label` is read out meanwhile.
 pub fn skeleton_lines(label: &'static str, lines: usize) -> Html {
-    html! {
-        <div class="skeleton-block">
-            <p class="visually-hidden" role="status">{ label }</p>
-            <div aria-hidden="true">
-                { for (0..lines).map(|_| html! {
-                    <div class="skeleton-row">
-                        <span class="skeleton-thumb"></span>
-                        <span class="skeleton-text">
-                            <span class="skeleton-line wide"></span>
-                            <span class="skeleton-line short"></span>
-                        </span>
-                    </div>
-                }) }
-            </div>
-        </div>
-    }
+    // Markup without anything to update is cheaper in wasm as HTML text than as `html!`
+    // (which compiles to code building each element); `label` is plain text.
+    const ROW: &str = r#"<div class="skeleton-row"><span class="skeleton-thumb"></span><span class="skeleton-text"><span class="skeleton-line wide"></span><span class="skeleton-line short"></span></span></div>"#;
+    Html::from_html_unchecked(
+        format!(
+            r#"<div class="skeleton-block"><p class="visually-hidden" role="status">{label}</p><div aria-hidden="true">{}</div></div>"#,
+            ROW.repeat(lines)
+        )
+        .into(),
+    )
 }
 
 /// The summary box's shape while it loads.
 pub fn skeleton_summary() -> Html {
-    html! {
-        <div class="summary-box skeleton-summary" aria-hidden="true">
-            <span class="skeleton-line short"></span>
-            <span class="skeleton-line wide"></span>
-            <span class="skeleton-line wide"></span>
-            <span class="skeleton-line"></span>
-            <span class="skeleton-button"></span>
-        </div>
-    }
+    Html::from_html_unchecked(AttrValue::Static(
+        r#"<div class="summary-box skeleton-summary" aria-hidden="true"><span class="skeleton-line short"></span><span class="skeleton-line wide"></span><span class="skeleton-line wide"></span><span class="skeleton-line"></span><span class="skeleton-button"></span></div>"#,
+    ))
 }

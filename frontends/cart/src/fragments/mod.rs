@@ -6,11 +6,9 @@
 
 pub mod orders;
 
-use serde::Deserialize;
-
-/// What a host page tells the cart's fragments (its `data-props`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// What a host page tells the cart's fragments (its `data-props`; camelCase keys, read in
+/// `crate::json`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostData {
     /// `orders`: where one order is shown, `{id}` standing for its id, e.g.
     /// `/account/orders/{id}`.

@@ -199,13 +199,14 @@ pub fn CartPage() -> Html {
     // Each picker shows the cart's quantity whenever the cart was read again (an option's
     // `selected` does not move a picker the shopper has touched, e.g. after a refusal).
     {
-        let shown = match &*screen {
-            CartScreen::Ready(model) => Some((model.revision, model.view.clone())),
-            _ => None,
+        // A new revision is a new cart: the revision alone says when (no comparing carts).
+        let (revision, shown) = match &*screen {
+            CartScreen::Ready(model) => (Some(model.revision), Some(model.view.clone())),
+            _ => (None, None),
         };
-        use_effect_with(shown, |shown| {
+        use_effect_with(revision, move |_| {
             let document = web_sys::window().and_then(|window| window.document());
-            if let (Some((_, view)), Some(document)) = (shown, document) {
+            if let (Some(view), Some(document)) = (shown, document) {
                 for line in &view.lines {
                     if let Some(picker) = document
                         .get_element_by_id(&picker_id(line.product_id))

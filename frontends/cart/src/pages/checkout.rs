@@ -15,11 +15,12 @@ use crate::components::states::{
     cart_icon, error_panel, go, panel, skeleton_lines, skeleton_summary, Fetch, Panel,
 };
 use crate::components::totals::{items, totals};
+use crate::json;
 use crate::sync;
 use cart_api::{
     fields, CartView, OrderState, ACCEPTED_TEST_CARD, CART_PAGE, COUNTRIES, DECLINED_TEST_CARD,
 };
-use mfe_kit::events::{self, AddressSelected};
+use mfe_kit::events::AddressSelected;
 use mfe_kit::http::use_first_answer;
 use mfe_kit::{set_title, Fragment, Nested};
 use wasm_bindgen::JsCast;
@@ -110,32 +111,34 @@ fn field_id(name: &str) -> String {
 pub fn CheckoutPage() -> Html {
     let (first, skip_first_fetch) = use_first_answer(api::ready_cart);
     let cart = use_state(|| first.map_or(Fetch::Loading, Fetch::from));
-    let retries = use_state(|| 0_u32);
     // Changed in place, so two quick presses of "Place order" see the same state; a
     // render is asked for when what is shown changes.
     let model = use_mut_ref(CheckoutModel::default);
     let redraw = use_force_update();
     let summary = use_node_ref();
 
-    {
-        let cart = cart.clone();
-        use_effect_with(*retries, move |_| {
-            set_title(Some("Checkout"));
-            if skip_first_fetch.replace(false) {
-                return;
-            }
+    // Asks for the cart: on mount, unless it was here already, and again after a failure
+    // ("Try again").
+    let on_retry = {
+        let cart = cart.setter();
+        Callback::from(move |()| {
             cart.set(Fetch::Loading);
+            let cart = cart.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 cart.set(Fetch::from(api::cart().await));
             });
-        });
-    }
+        })
+    };
 
-    // A saved address picked in the account's picker fills the address fields.
     {
-        let (model, redraw) = (model.clone(), redraw.clone());
+        let (fetch, model, redraw) = (on_retry.clone(), model.clone(), redraw.clone());
         use_effect_with((), move |_| {
-            let picks = events::listen::<AddressSelected>(move |selected| {
+            set_title(Some("Checkout"));
+            if !skip_first_fetch.replace(false) {
+                fetch.emit(());
+            }
+            // A saved address picked in the account's picker fills the address fields.
+            let picks = json::listen::<AddressSelected>(move |selected| {
                 model.borrow_mut().pick(selected.address);
                 show_country(&model.borrow().form.country);
                 redraw.force_update();
@@ -155,11 +158,6 @@ pub fn CheckoutPage() -> Html {
             }
         });
     }
-
-    let on_retry = {
-        let retries = retries.clone();
-        Callback::from(move |()| retries.set(*retries + 1))
-    };
 
     // One listener for every field: each is named as in the contract.
     // What a field holds now. Typing fires `input`; a select, autofill and some assistive

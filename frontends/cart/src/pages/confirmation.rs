@@ -1,17 +1,19 @@
 //! The order confirmation: thanks and the order's number, what was bought, where it goes
 //! and how it was paid. An order still being finished is asked for again until it is done.
 //!
-//! The same component draws the `order` fragment of the account's order page
-//! (`in_account`): the order without the thanks, under the host page's heading, with no
-//! title of its own. One component for both keeps the cart's wasm small. Another
+//! The same component draws the account pages' fragments: `order` (the order without the
+//! thanks, under the host page's heading, with no title of its own) and `orders` (the
+//! shopper's order history, see [`crate::fragments::orders`]). One component for all three
+//! keeps the cart's wasm small: one set of hooks, one loading and retrying. Another
 //! shopper's order is a 404 like an unknown one: both are "not found".
 
 use crate::api;
 use crate::components::order::order_details;
 use crate::components::states::{error_panel, go, panel, skeleton_lines, Fetch, Panel};
-use cart_api::{OrderState, OrderView, CART_PAGE};
+use crate::fragments::orders::order_history;
+use cart_api::{OrderHistory, OrderState, OrderView, CART_PAGE};
 use gloo_timers::callback::Timeout;
-use mfe_kit::http::{use_first_answer, Failure};
+use mfe_kit::http::{use_first_answer, ApiError, Failure};
 use mfe_kit::set_title;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -20,22 +22,71 @@ use yew::prelude::*;
 const POLL_MS: u32 = 3_000;
 const MAX_POLLS: u32 = 20;
 
-#[derive(Properties, PartialEq)]
-pub struct ConfirmationProps {
-    pub order_id: AttrValue,
-    /// Drawn inside the account's order page (the `order` fragment).
-    #[prop_or_default]
-    pub in_account: bool,
+/// What the component shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shown {
+    /// The confirmation page of this order (`/checkout/confirmation/<id>`).
+    Confirmation(AttrValue),
+    /// The `order` fragment: this order inside the account's order page.
+    Order(AttrValue),
+    /// The `orders` fragment: the shopper's orders, each linking to the host's `orderPage`
+    /// (see [`crate::fragments::order_href`]).
+    Orders(Option<AttrValue>),
 }
 
-/// The document title for what the page shows.
-pub fn title_for(order: &Fetch<OrderView>) -> Option<String> {
-    match order {
-        Fetch::Loading => None,
-        Fetch::Loaded(order) if order.state == OrderState::Failed => {
-            Some(format!("Order {} not placed", order.number))
+impl Shown {
+    /// The order shown, if one is.
+    fn order_id(&self) -> Option<&AttrValue> {
+        match self {
+            Shown::Confirmation(id) | Shown::Order(id) => Some(id),
+            Shown::Orders(_) => None,
         }
-        Fetch::Loaded(order) => Some(format!("Order {} confirmed", order.number)),
+    }
+}
+
+/// What the BFF answered. (Kept behind the `Rc` of `Fetch::Loaded`: its size does not
+/// matter.)
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, PartialEq)]
+pub enum Answer {
+    Order(OrderView),
+    History(OrderHistory),
+}
+
+impl Answer {
+    fn order(&self) -> Option<&OrderView> {
+        match self {
+            Answer::Order(order) => Some(order),
+            Answer::History(_) => None,
+        }
+    }
+}
+
+/// Asks the BFF for what `shown` needs.
+async fn load(shown: &Shown) -> Result<Answer, ApiError> {
+    match shown.order_id() {
+        Some(id) => api::order(id).await.map(Answer::Order),
+        None => api::orders().await.map(Answer::History),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ConfirmationProps {
+    pub shown: Shown,
+}
+
+/// The document title for what the confirmation page shows.
+pub fn title_for(answer: &Fetch<Answer>) -> Option<String> {
+    match answer {
+        Fetch::Loading => None,
+        Fetch::Loaded(answer) => {
+            let order = answer.order()?;
+            Some(if order.state == OrderState::Failed {
+                format!("Order {} not placed", order.number)
+            } else {
+                format!("Order {} confirmed", order.number)
+            })
+        }
         Fetch::Failed(error) if Failure::of(error) == Failure::Missing => {
             Some("Order not found".to_owned())
         }
@@ -46,39 +97,52 @@ pub fn title_for(order: &Fetch<OrderView>) -> Option<String> {
 /// Keyed by order id by the router, so each order starts from a fresh state.
 #[function_component]
 pub fn ConfirmationPage(props: &ConfirmationProps) -> Html {
-    let (first, skip_first_fetch) = use_first_answer(|| api::ready_order(&props.order_id));
-    let order = use_state(|| first.map_or(Fetch::Loading, Fetch::from));
-    let retries = use_state(|| 0_u32);
+    let (first, skip_first_fetch) = use_first_answer(|| {
+        let id = props.shown.order_id()?;
+        api::ready_order(id).map(|answer| answer.map(Answer::Order))
+    });
+    let answer = use_state(|| first.map_or(Fetch::Loading, Fetch::from));
     // How many times an order still processing was asked for again.
     let polls = use_state(|| 0_u32);
 
-    {
-        let order = order.clone();
-        use_effect_with((props.order_id.clone(), *retries), move |(id, _)| {
-            if skip_first_fetch.replace(false) {
-                return;
-            }
-            order.set(Fetch::Loading);
-            let id = id.clone();
+    // Asks for what is shown: on mount, unless the answer was here already, and again
+    // after a failure ("Try again").
+    let on_retry = {
+        let (answer, shown) = (answer.setter(), props.shown.clone());
+        Callback::from(move |()| {
+            answer.set(Fetch::Loading);
+            let (answer, shown) = (answer.clone(), shown.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                order.set(Fetch::from(api::order(&id).await));
+                answer.set(Fetch::from(load(&shown).await));
             });
+        })
+    };
+    {
+        let fetch = on_retry.clone();
+        use_effect_with(props.shown.clone(), move |_| {
+            if !skip_first_fetch.replace(false) {
+                fetch.emit(());
+            }
         });
     }
 
-    // Still processing: ask again in a while, keeping the page as it is meanwhile.
+    // The page's title; and, still processing, the order is asked for again in a while,
+    // keeping the page as it is meanwhile.
     {
-        let (setter, polled_setter) = (order.setter(), polls.setter());
-        let processing = matches!(&*order, Fetch::Loaded(o) if o.state == OrderState::Processing);
+        let (setter, polled_setter) = (answer.setter(), polls.setter());
+        let processing = matches!(&*answer, Fetch::Loaded(a) if a.order().is_some_and(|o| o.state == OrderState::Processing));
         use_effect_with(
-            (processing, *polls, props.order_id.clone()),
-            move |(processing, polled, id)| {
+            (title_for(&answer), processing, *polls, props.shown.clone()),
+            move |(title, processing, polled, shown)| {
+                if let (Some(title), Shown::Confirmation(_)) = (title, shown) {
+                    set_title(Some(title));
+                }
                 let polled = *polled;
                 let timer = (*processing && polled < MAX_POLLS).then(|| {
-                    let id = id.clone();
+                    let shown = shown.clone();
                     Timeout::new(POLL_MS, move || {
                         wasm_bindgen_futures::spawn_local(async move {
-                            if let Ok(again) = api::order(&id).await {
+                            if let Ok(again) = load(&shown).await {
                                 setter.set(Fetch::Loaded(Rc::new(again)));
                             }
                             polled_setter.set(polled + 1);
@@ -90,48 +154,43 @@ pub fn ConfirmationPage(props: &ConfirmationProps) -> Html {
         );
     }
 
-    let in_account = props.in_account;
-    use_effect_with(title_for(&order), move |title| {
-        if let (Some(title), false) = (title, in_account) {
-            set_title(Some(title));
-        }
-    });
-
-    let on_retry = {
-        let retries = retries.clone();
-        Callback::from(move |()| retries.set(*retries + 1))
+    let loaded = match &*answer {
+        Fetch::Loaded(answer) => Some(&**answer),
+        _ => None,
     };
-
-    if in_account {
-        return html! {
-            <div class="cart cart-order">
-                { match &*order {
-                    Fetch::Loading => skeleton_lines("Loading your order…", 2),
-                    Fetch::Failed(error) if Failure::of(error) == Failure::Missing => order_missing(true),
-                    Fetch::Failed(error) => error_panel(error, "this order", &on_retry),
-                    Fetch::Loaded(order) => order_in_account(order),
-                } }
-            </div>
-        };
-    }
-
-    // Each state is drawn afresh (keyed): an element of the loading state reused further
-    // down by the order would count as a layout shift.
-    match &*order {
-        Fetch::Loading => html! {
-            <section key="loading" class="confirmation" aria-labelledby="confirmation-title">
+    let missing =
+        matches!(&*answer, Fetch::Failed(error) if Failure::of(error) == Failure::Missing);
+    let (what, loading, lines) = match props.shown {
+        Shown::Orders(_) => ("your orders", "Loading your orders…", 3),
+        Shown::Order(_) => ("this order", "Loading your order…", 2),
+        Shown::Confirmation(_) => ("your order", "Loading your order…", 2),
+    };
+    let body = match (&*answer, loaded, &props.shown) {
+        (_, _, Shown::Confirmation(_)) if missing => return order_missing(false),
+        (_, _, Shown::Order(_)) if missing => order_missing(true),
+        (Fetch::Failed(error), _, _) => error_panel(error, what, &on_retry),
+        (_, Some(Answer::History(history)), Shown::Orders(order_page)) => {
+            order_history(history, order_page.as_deref())
+        }
+        (_, Some(Answer::Order(order)), Shown::Order(_)) => order_in_account(order),
+        (_, Some(Answer::Order(order)), Shown::Confirmation(_)) => return order_view(order),
+        _ => skeleton_lines(loading, lines),
+    };
+    match props.shown {
+        Shown::Orders(_) => html! { <div class="cart cart-orders">{ body }</div> },
+        Shown::Order(_) => html! { <div class="cart cart-order">{ body }</div> },
+        // Each state is drawn afresh (keyed): an element of the loading state reused
+        // further down by the order would count as a layout shift.
+        Shown::Confirmation(_) => html! {
+            <section
+                key={if matches!(*answer, Fetch::Failed(_)) { "failed" } else { "loading" }}
+                class="confirmation"
+                aria-labelledby="confirmation-title"
+            >
                 <h1 id="confirmation-title" class="page-title">{ "Your order" }</h1>
-                { skeleton_lines("Loading your order…", 2) }
+                { body }
             </section>
         },
-        Fetch::Failed(error) if Failure::of(error) == Failure::Missing => order_missing(false),
-        Fetch::Failed(error) => html! {
-            <section key="failed" class="confirmation" aria-labelledby="confirmation-title">
-                <h1 id="confirmation-title" class="page-title">{ "Your order" }</h1>
-                { error_panel(error, "your order", &on_retry) }
-            </section>
-        },
-        Fetch::Loaded(order) => order_view(order),
     }
 }
 
@@ -212,10 +271,9 @@ fn order_view(order: &OrderView) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mfe_kit::http::ApiError;
 
-    fn order(state: OrderState) -> Fetch<OrderView> {
-        Fetch::Loaded(Rc::new(OrderView {
+    fn order(state: OrderState) -> Fetch<Answer> {
+        Fetch::Loaded(Rc::new(Answer::Order(OrderView {
             id: "o-1".into(),
             number: "7F3A21C0".into(),
             state,
@@ -228,7 +286,7 @@ mod tests {
             total: "€5.00".into(),
             shipping_address: vec!["Ada Lovelace".into()],
             payment: "Card ending 4242".into(),
-        }))
+        })))
     }
 
     #[test]
@@ -242,6 +300,8 @@ mod tests {
             Some("Order 7F3A21C0 not placed")
         );
         assert_eq!(title_for(&Fetch::Loading), None);
+        let history = Fetch::Loaded(Rc::new(Answer::History(OrderHistory::default())));
+        assert_eq!(title_for(&history), None);
     }
 
     #[test]
