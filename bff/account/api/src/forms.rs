@@ -151,7 +151,7 @@ impl ProfileForm {
 
 impl AddressForm {
     pub fn problems(&self) -> Vec<FieldError> {
-        self.address.problems()
+        self.address().problems()
     }
 }
 

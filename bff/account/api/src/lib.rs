@@ -86,12 +86,54 @@ pub struct ProfileForm {
     pub name: String,
 }
 
-/// `POST /api/account/addresses` and `PUT /api/account/addresses/{id}`.
+/// `POST /api/account/addresses` and `PUT /api/account/addresses/{id}`: the address's
+/// fields side by side (as the checkout form has them), so that a wrongly typed one is
+/// named in the 400 like any other field — serde reads a flattened struct only as a whole.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddressForm {
-    #[serde(flatten)]
-    pub address: PostalAddress,
+    pub name: String,
+    pub address_line1: String,
+    #[serde(default)]
+    pub address_line2: String,
+    pub postal_code: String,
+    pub city: String,
+    /// A code from [`COUNTRIES`].
+    pub country: String,
     /// Make it the default address (the first address always is).
     #[serde(default)]
     pub make_default: bool,
+}
+
+impl AddressForm {
+    pub fn new(address: PostalAddress, make_default: bool) -> Self {
+        let PostalAddress {
+            name,
+            address_line1,
+            address_line2,
+            postal_code,
+            city,
+            country,
+        } = address;
+        AddressForm {
+            name,
+            address_line1,
+            address_line2,
+            postal_code,
+            city,
+            country,
+            make_default,
+        }
+    }
+
+    /// The address part of the form.
+    pub fn address(&self) -> PostalAddress {
+        PostalAddress {
+            name: self.name.clone(),
+            address_line1: self.address_line1.clone(),
+            address_line2: self.address_line2.clone(),
+            postal_code: self.postal_code.clone(),
+            city: self.city.clone(),
+            country: self.country.clone(),
+        }
+    }
 }

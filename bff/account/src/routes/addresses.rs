@@ -4,13 +4,12 @@
 
 use super::{for_shopper, live_session, refuse, signed_out};
 use crate::{presenter, startup::State};
-use account_api::{AddressForm, PostalAddress};
+use account_api::AddressForm;
 use account_service_api::{is_valid_id, paths, Address, AddressInput, AddressList};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use platform::upstream::HttpMethod;
 use platform::{Error, Result};
-use serde::Deserialize;
 
 /// `GET /api/account/addresses` — [`account_api::Addresses`], the default first.
 pub async fn list(request: HttpRequest, state: web::Data<State>) -> Result<HttpResponse> {
@@ -34,10 +33,10 @@ pub async fn list(request: HttpRequest, state: web::Data<State>) -> Result<HttpR
 /// 422 `too_many_addresses` past [`account_api::MAX_ADDRESSES`].
 pub async fn add(
     request: HttpRequest,
-    form: web::Json<AddressBody>,
+    form: web::Json<AddressForm>,
     state: web::Data<State>,
 ) -> Result<HttpResponse> {
-    let input = address_input(form.into_inner().into())?;
+    let input = address_input(form.into_inner())?;
     let Some(session) = live_session(&request, &state).await? else {
         return Ok(signed_out(&request));
     };
@@ -60,11 +59,11 @@ pub async fn add(
 pub async fn replace(
     request: HttpRequest,
     id: web::Path<String>,
-    form: web::Json<AddressBody>,
+    form: web::Json<AddressForm>,
     state: web::Data<State>,
 ) -> Result<HttpResponse> {
     let id = known_id(&id)?;
-    let input = address_input(form.into_inner().into())?;
+    let input = address_input(form.into_inner())?;
     let Some(session) = live_session(&request, &state).await? else {
         return Ok(signed_out(&request));
     };
@@ -143,44 +142,11 @@ pub async fn make_default(
     ))
 }
 
-/// An [`AddressForm`] as it arrives: the same JSON, read without `#[serde(flatten)]`.
-/// serde checks a flattened struct only after reading the whole object, so a wrongly typed
-/// field of it could not be named in the 400; read flat, every field is. The conversion
-/// names every field of [`PostalAddress`], so a field added there fails to compile here.
-#[derive(Debug, Deserialize)]
-pub struct AddressBody {
-    name: String,
-    address_line1: String,
-    #[serde(default)]
-    address_line2: String,
-    postal_code: String,
-    city: String,
-    country: String,
-    #[serde(default)]
-    make_default: bool,
-}
-
-impl From<AddressBody> for AddressForm {
-    fn from(body: AddressBody) -> Self {
-        AddressForm {
-            address: PostalAddress {
-                name: body.name,
-                address_line1: body.address_line1,
-                address_line2: body.address_line2,
-                postal_code: body.postal_code,
-                city: body.city,
-                country: body.country,
-            },
-            make_default: body.make_default,
-        }
-    }
-}
-
 /// The form, checked by `account-api`'s rules, in the service's terms (trimmed).
 fn address_input(form: AddressForm) -> Result<AddressInput> {
     refuse(form.problems())?;
     Ok(AddressInput {
-        address: form.address.trimmed(),
+        address: form.address().trimmed(),
         make_default: form.make_default,
     })
 }
@@ -209,34 +175,4 @@ fn no_such_address() -> Error {
         None,
         "There is no such address in your account.",
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_address_form_reads_the_same_flat() {
-        for make_default in [false, true] {
-            let form = AddressForm {
-                address: PostalAddress {
-                    name: "Ada Lovelace".into(),
-                    address_line1: "Hauptstraße 1".into(),
-                    address_line2: "Hinterhaus".into(),
-                    postal_code: "10115".into(),
-                    city: "Berlin".into(),
-                    country: "DE".into(),
-                },
-                make_default,
-            };
-            let json = serde_json::to_string(&form).unwrap();
-            let body: AddressBody = serde_json::from_str(&json).unwrap();
-            assert_eq!(AddressForm::from(body), form);
-        }
-        let minimal =
-            r#"{"name":"A","address_line1":"B","postal_code":"1","city":"C","country":"DE"}"#;
-        let body: AddressBody = serde_json::from_str(minimal).unwrap();
-        let form: AddressForm = serde_json::from_str(minimal).unwrap();
-        assert_eq!(AddressForm::from(body), form);
-    }
 }

@@ -175,8 +175,8 @@ impl AddressBook {
 
 /// The contract's form from what was typed.
 pub fn address_form(form: &Form) -> AddressForm {
-    AddressForm {
-        address: PostalAddress {
+    AddressForm::new(
+        PostalAddress {
             name: form.take(fields::NAME),
             address_line1: form.take(fields::ADDRESS_LINE1),
             address_line2: form.take(fields::ADDRESS_LINE2),
@@ -185,8 +185,8 @@ pub fn address_form(form: &Form) -> AddressForm {
             country: form.take(fields::COUNTRY),
         }
         .trimmed(),
-        make_default: form.value(MAKE_DEFAULT) == "true",
-    }
+        form.value(MAKE_DEFAULT) == "true",
+    )
 }
 
 fn card_title_id(id: &str) -> String {
@@ -673,7 +673,7 @@ mod tests {
         form.set(fields::NAME, " Ada ".into());
         form.set(MAKE_DEFAULT, "true".into());
         let sent = address_form(&form);
-        assert_eq!(sent.address.name, "Ada");
+        assert_eq!(sent.name, "Ada");
         assert!(sent.make_default);
         assert_eq!(
             sent.problems().first().map(|p| p.field.as_str()),
