@@ -55,17 +55,24 @@ pub async fn of_user(db: &DatabaseConnection, user_id: &str) -> Result<cart::Mod
         created_at: now,
         updated_at: now,
     };
-    cart::Entity::insert(cart::ActiveModel::from(cart))
+    let inserted = cart::Entity::insert(cart::ActiveModel::from(cart))
         .on_conflict(
             OnConflict::column(cart::Column::UserId)
                 .do_nothing()
                 .to_owned(),
         )
         .exec_without_returning(db)
-        .await?;
-    by_user(db, user_id)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("the cart of user {user_id}")))
+        .await;
+    // The cart that exists now is the answer, whoever made it. SQLite refuses an insert
+    // whose snapshot another writer overtook (SQLITE_BUSY_SNAPSHOT, without waiting): that
+    // writer was a concurrent first use, and its cart is read here like any other.
+    match by_user(db, user_id).await? {
+        Some(cart) => Ok(cart),
+        None => {
+            inserted?;
+            Err(DbErr::RecordNotFound(format!("the cart of user {user_id}")))
+        }
+    }
 }
 
 async fn by_user(db: &DatabaseConnection, user_id: &str) -> Result<Option<cart::Model>, DbErr> {
