@@ -1,4 +1,4 @@
-use platform::config::{bind_host, var_or, ConfigError};
+use platform::config::{bind_host, database_url, var_or, ConfigError};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -9,7 +9,11 @@ pub struct Configuration {
     pub host: String,
     /// `CART_SERVICE__PORT` (default 8102; 0 picks a free port)
     pub port: u16,
-    /// `DATABASE_URL` (default a SQLite file under `var/data/`)
+    /// `DATABASE_URL` (default a SQLite file under `var/data/`), and
+    /// `DATABASE_PASSWORD_FILE` (unset): a file whose content (less its trailing newline)
+    /// is the password of a server database's URL — the container secret, so the password
+    /// is never in the environment. Start-up fails if the URL has a password too, or is
+    /// SQLite's. Holds the password: never log it (nor this configuration with `{:?}`).
     pub database_url: String,
     /// `CART_SERVICE__MAX_CONNECTIONS` (default 16)
     pub max_connections: u32,
@@ -83,10 +87,7 @@ impl Configuration {
         Ok(Self {
             host: bind_host("CART_SERVICE")?,
             port: var_or("CART_SERVICE__PORT", 8102)?,
-            database_url: var_or(
-                "DATABASE_URL",
-                "sqlite://var/data/cart.db?mode=rwc".to_owned(),
-            )?,
+            database_url: database_url("sqlite://var/data/cart.db?mode=rwc")?,
             max_connections: var_or("CART_SERVICE__MAX_CONNECTIONS", 16)?,
             catalog_service_url: var_or(
                 "CART_SERVICE__CATALOG_SERVICE_URL",

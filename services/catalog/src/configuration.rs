@@ -1,4 +1,4 @@
-use platform::config::{bind_host, var_or, ConfigError};
+use platform::config::{bind_host, database_url, var_or, ConfigError};
 use std::time::Duration;
 
 /// How catalog-service runs; every field can be set from the environment.
@@ -8,7 +8,11 @@ pub struct Configuration {
     pub host: String,
     /// `CATALOG_SERVICE__PORT` (default 8101; 0 picks a free port)
     pub port: u16,
-    /// `DATABASE_URL` (default a SQLite file under `var/data/`)
+    /// `DATABASE_URL` (default a SQLite file under `var/data/`), and
+    /// `DATABASE_PASSWORD_FILE` (unset): a file whose content (less its trailing newline)
+    /// is the password of a server database's URL — the container secret, so the password
+    /// is never in the environment. Start-up fails if the URL has a password too, or is
+    /// SQLite's. Holds the password: never log it (nor this configuration with `{:?}`).
     pub database_url: String,
     /// `CATALOG_SERVICE__MAX_CONNECTIONS` (default 16)
     pub max_connections: u32,
@@ -22,10 +26,7 @@ impl Configuration {
         Ok(Self {
             host: bind_host("CATALOG_SERVICE")?,
             port: var_or("CATALOG_SERVICE__PORT", 8101)?,
-            database_url: var_or(
-                "DATABASE_URL",
-                "sqlite://var/data/catalog.db?mode=rwc".to_owned(),
-            )?,
+            database_url: database_url("sqlite://var/data/catalog.db?mode=rwc")?,
             max_connections: var_or("CATALOG_SERVICE__MAX_CONNECTIONS", 16)?,
             reservation_sweep: sweep_interval()?,
         })
