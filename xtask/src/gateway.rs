@@ -35,61 +35,17 @@ pub struct Gateway {
 impl Gateway {
     /// The nginx configuration for this gateway.
     pub fn render(&self) -> Result<String> {
-        let template_path = workspace::root().join("nginx/nginx.conf.template");
-        let template = std::fs::read_to_string(&template_path)
-            .with_context(|| format!("reading {}", template_path.display()))?;
-        let brotli = Path::new(BROTLI_MODULE).exists();
         let path = |p: &Path| p.display().to_string();
-        let mut bffs = vec![];
-        for slice in slices::built() {
-            let address = self
-                .bffs
-                .get(slice.name)
-                .with_context(|| format!("no address for the {} BFF", slice.name))?;
-            bffs.push((slice, address.as_str()));
-        }
-        let values = [
-            (
-                "NGINX_MODULES",
-                if brotli {
-                    format!("load_module {BROTLI_MODULE};")
-                } else {
-                    String::new()
-                },
-            ),
-            (
-                "BROTLI_STATIC",
-                if brotli {
-                    "brotli_static on;".into()
-                } else {
-                    String::new()
-                },
-            ),
-            ("NGINX_PREFIX", path(&self.runtime_dir)),
-            ("NGINX_ERROR_LOG", path(&self.log_dir.join("nginx.log"))),
-            (
-                "NGINX_ACCESS_LOG",
-                path(&self.log_dir.join("nginx-access.log")),
-            ),
-            ("STOREFRONT_LISTEN", format!("127.0.0.1:{}", self.port)),
-            ("STOREFRONT_ROOT", path(&self.site_root)),
-            ("RATE_LIMIT_ZONES", rate_limit_zones(&bffs)),
-            ("UPSTREAMS", upstreams(&bffs)),
-            ("PAGE_LOCATIONS", page_locations(slices::SLICES)),
-            ("API_LOCATIONS", api_locations(&bffs)),
-        ];
-        let mut config = template;
-        for (name, value) in values {
-            config = config.replace(&format!("${{{name}}}"), &value);
-        }
-        if let Some(start) = config.find("${") {
-            let rest = &config[start..];
-            bail!(
-                "nginx template has an unknown placeholder: {}",
-                &rest[..rest.find('}').map_or(rest.len(), |end| end + 1)]
-            );
-        }
-        Ok(config)
+        render(&Values {
+            brotli: Path::new(BROTLI_MODULE).exists(),
+            prefix: path(&self.runtime_dir),
+            error_log: path(&self.log_dir.join("nginx.log")),
+            access_log: path(&self.log_dir.join("nginx-access.log")),
+            listen: format!("127.0.0.1:{}", self.port),
+            root: path(&self.site_root),
+            bffs: self.bffs.clone(),
+            trusted_proxies: &[],
+        })
     }
 
     /// Writes the configuration, checks it with `nginx -t`, starts nginx and waits until
@@ -148,6 +104,171 @@ impl Gateway {
         }
         Err(last_error.unwrap_or_else(|| anyhow::anyhow!("nginx did not start")))
     }
+}
+
+/// Where a container rendering of the template runs. Both are the same gateway image;
+/// they differ only in who connects to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    /// The edge itself (docker compose, or any host that publishes its port): the peer
+    /// address is the shopper's.
+    Edge,
+    /// Behind a Kubernetes Ingress controller: the peer is the controller, so the
+    /// shopper's address is taken from the X-Forwarded-For it sends — trusted only from
+    /// private addresses (the NetworkPolicy lets only the controller in). Rate limits and
+    /// account-service's per-client sign-in throttling then count shoppers, not the
+    /// controller.
+    BehindIngress,
+}
+
+/// The port every server and the gateway listen on inside their containers.
+pub const CONTAINER_PORT: u16 = 8080;
+
+/// Where the gateway image keeps the site (the shell; MFE versions on a volume under
+/// `mfe/`).
+pub const CONTAINER_SITE_ROOT: &str = "/srv/site";
+
+impl Container {
+    /// The file in `deploy/gateway/` (and in `/etc/storefront/` in the image).
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Container::Edge => "nginx.conf",
+            Container::BehindIngress => "nginx-behind-ingress.conf",
+        }
+    }
+
+    /// The nginx configuration of the gateway image: the same template as
+    /// `cargo xtask up`, with each BFF at its service name (`catalog-bff:8080`, as in
+    /// docker-compose.yml and the Kubernetes Services), pid and temp files under the
+    /// `/tmp` tmpfs (the root filesystem is read-only), logs to the container's output.
+    pub fn render(self) -> Result<String> {
+        render(&Values {
+            brotli: true,
+            prefix: "/tmp".into(),
+            error_log: "stderr".into(),
+            access_log: "/dev/stdout".into(),
+            listen: CONTAINER_PORT.to_string(),
+            root: CONTAINER_SITE_ROOT.into(),
+            bffs: slices::built()
+                .map(|slice| {
+                    (
+                        slice.name.to_owned(),
+                        format!("{}:{CONTAINER_PORT}", slice.package(slices::Tier::Bff)),
+                    )
+                })
+                .collect(),
+            trusted_proxies: match self {
+                Container::Edge => &[],
+                Container::BehindIngress => &["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+            },
+        })
+    }
+}
+
+/// The files `cargo xtask render-deploy` writes into `deploy/gateway/` (the gateway
+/// image's nginx configurations and the shell's header slots), by file name.
+pub fn container_files() -> Result<Vec<(&'static str, String)>> {
+    let generated = |container: Container| -> Result<String> {
+        Ok(format!(
+            "# Generated by `cargo xtask render-deploy` from nginx/nginx.conf.template: edit that.\n{}",
+            container.render()?
+        ))
+    };
+    Ok(vec![
+        (Container::Edge.file_name(), generated(Container::Edge)?),
+        (
+            Container::BehindIngress.file_name(),
+            generated(Container::BehindIngress)?,
+        ),
+        ("header-slots.html", slices::header_slots_html()),
+    ])
+}
+
+/// `deploy/gateway/`.
+pub fn container_dir() -> PathBuf {
+    workspace::root().join("deploy").join("gateway")
+}
+
+/// Everything that differs between one rendering of the template and another.
+struct Values<'a> {
+    brotli: bool,
+    prefix: String,
+    error_log: String,
+    access_log: String,
+    listen: String,
+    root: String,
+    /// `host:port` of each built slice's BFF, by slice name.
+    bffs: BTreeMap<String, String>,
+    /// Peers whose X-Forwarded-For names the client (none: the gateway is the edge).
+    trusted_proxies: &'a [&'a str],
+}
+
+fn render(values: &Values) -> Result<String> {
+    let template_path = workspace::root().join("nginx/nginx.conf.template");
+    let template = std::fs::read_to_string(&template_path)
+        .with_context(|| format!("reading {}", template_path.display()))?;
+    let mut bffs = vec![];
+    for slice in slices::built() {
+        let address = values
+            .bffs
+            .get(slice.name)
+            .with_context(|| format!("no address for the {} BFF", slice.name))?;
+        bffs.push((slice, address.as_str()));
+    }
+    let placeholders = [
+        (
+            "NGINX_MODULES",
+            if values.brotli {
+                format!("load_module {BROTLI_MODULE};")
+            } else {
+                String::new()
+            },
+        ),
+        (
+            "BROTLI_STATIC",
+            if values.brotli {
+                "brotli_static on;".into()
+            } else {
+                String::new()
+            },
+        ),
+        ("NGINX_PREFIX", values.prefix.clone()),
+        ("NGINX_ERROR_LOG", values.error_log.clone()),
+        ("NGINX_ACCESS_LOG", values.access_log.clone()),
+        ("STOREFRONT_LISTEN", values.listen.clone()),
+        ("STOREFRONT_ROOT", values.root.clone()),
+        ("TRUSTED_PROXIES", trusted_proxies(values.trusted_proxies)),
+        ("RATE_LIMIT_ZONES", rate_limit_zones(&bffs)),
+        ("UPSTREAMS", upstreams(&bffs)),
+        ("PAGE_LOCATIONS", page_locations(slices::SLICES)),
+        ("API_LOCATIONS", api_locations(&bffs)),
+    ];
+    let mut config = template;
+    for (name, value) in placeholders {
+        config = config.replace(&format!("${{{name}}}"), &value);
+    }
+    if let Some(start) = config.find("${") {
+        let rest = &config[start..];
+        bail!(
+            "nginx template has an unknown placeholder: {}",
+            &rest[..rest.find('}').map_or(rest.len(), |end| end + 1)]
+        );
+    }
+    Ok(config)
+}
+
+fn trusted_proxies(proxies: &[&str]) -> String {
+    if proxies.is_empty() {
+        return "    # The gateway is the edge: the peer is the shopper, the scheme its own.\n    map $scheme $shopper_scheme {\n        default $scheme;\n    }\n".into();
+    }
+    let mut out = String::from(
+        "    # Behind a proxy that terminates TLS: the shopper's address is the last one it adds\n    # to X-Forwarded-For, and the scheme the one it forwards.\n",
+    );
+    for proxy in proxies {
+        out.push_str(&format!("    set_real_ip_from {proxy};\n"));
+    }
+    out.push_str("    real_ip_header X-Forwarded-For;\n    real_ip_recursive on;\n    map $http_x_forwarded_proto $shopper_scheme {\n        default $scheme;\n        https https;\n        http http;\n    }\n");
+    out
 }
 
 fn rate_limit_zones(bffs: &[(&Slice, &str)]) -> String {
@@ -294,6 +415,53 @@ mod tests {
 
     fn page_count() -> usize {
         slices::SLICES.iter().map(|s| s.pages.len()).sum()
+    }
+
+    #[test]
+    fn the_container_renderings_name_each_bff_by_its_service_and_log_to_the_container() {
+        for container in [Container::Edge, Container::BehindIngress] {
+            let config = container.render().unwrap();
+            assert!(config.contains("listen 8080;"), "{config}");
+            assert!(config.contains("root /srv/site;"));
+            assert!(config.contains("pid /tmp/nginx.pid;"));
+            assert!(config.contains("error_log stderr warn;"));
+            assert!(config.contains("access_log /dev/stdout combined"));
+            assert!(config.contains("brotli_static on;"));
+            for slice in slices::built() {
+                assert!(config.contains(&format!("server {}-bff:8080;", slice.name)));
+            }
+            assert!(!config.contains("${"));
+        }
+    }
+
+    #[test]
+    fn only_the_gateway_behind_an_ingress_trusts_forwarded_addresses_and_scheme() {
+        let local = gateway().render().unwrap();
+        let edge = Container::Edge.render().unwrap();
+        let behind = Container::BehindIngress.render().unwrap();
+        for config in [&local, &edge] {
+            assert!(!config.contains("real_ip_header"), "{config}");
+            assert!(config.contains("map $scheme $shopper_scheme {"));
+        }
+        assert!(behind.contains("set_real_ip_from 10.0.0.0/8;"));
+        assert!(behind.contains("real_ip_header X-Forwarded-For;"));
+        assert!(behind.contains("map $http_x_forwarded_proto $shopper_scheme {"));
+        for config in [&local, &edge, &behind] {
+            assert!(config.contains("proxy_set_header X-Forwarded-Proto $shopper_scheme;"));
+        }
+    }
+
+    #[test]
+    fn the_committed_container_files_are_what_the_template_renders() {
+        for (name, rendered) in container_files().unwrap() {
+            let path = container_dir().join(name);
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                committed == rendered,
+                "{} is stale: run `cargo xtask render-deploy` (the gateway image copies it)",
+                path.display()
+            );
+        }
     }
 
     #[test]

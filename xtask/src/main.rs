@@ -22,6 +22,8 @@ cargo xtask <command>
   deploy <name>              build one micro-frontend and make it live in var/site — a running
                              shop serves it from the next page load, nothing restarts
   rollback <name>            make the previously live version of <name> live again
+  render-deploy              write the gateway image's nginx configurations and header slots
+                             (deploy/gateway/) from the one nginx template and the slice table
 ";
 
 fn main() {
@@ -67,6 +69,15 @@ fn run_command() -> Result<()> {
             let name = one_name(rest)?;
             let version = site().rollback(name)?;
             println!("{name} {version} is live again");
+            Ok(())
+        }
+        "render-deploy" => {
+            let dir = xtask::gateway::container_dir();
+            std::fs::create_dir_all(&dir)?;
+            for (name, text) in xtask::gateway::container_files()? {
+                std::fs::write(dir.join(name), text)?;
+                println!("wrote deploy/gateway/{name}");
+            }
             Ok(())
         }
         "help" | "--help" | "-h" => {

@@ -65,10 +65,15 @@ pub struct Descriptor {
 }
 
 impl Descriptor {
+    /// MFE `name`'s `frontends/<name>/mfe.json`.
     pub fn read(name: &str) -> Result<Self> {
-        let path = crate::mfe::source_dir(name).join("mfe.json");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
+        Self::read_file(&crate::mfe::source_dir(name).join("mfe.json"))
+    }
+
+    /// An `mfe.json` anywhere (an MFE image keeps it beside its build).
+    pub fn read_file(path: &Path) -> Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
     }
 }
