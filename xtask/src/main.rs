@@ -14,7 +14,8 @@ cargo xtask <command>
   up [--port N] [--release]  install what is missing, build everything, run the shop on
                              http://127.0.0.1:N/ (default 8080, or $STOREFRONT_PORT) until Ctrl-C
   test                       install what is missing, then fmt and clippy checks, unit and
-                             integration tests on SQLite and PostgreSQL, and browser tests
+                             integration tests on SQLite and PostgreSQL, the deployment checks
+                             (docker-compose.yml, deploy/), and browser tests
   bench                      measure bundle sizes, throughput and time to first product
                              (writes docs/BENCHMARKS.md)
   bench cart                 only the cart's throughput (printed, docs/ left as they are)
@@ -212,7 +213,14 @@ fn test() -> Result<()> {
         step("unit and integration tests, on SQLite and on PostgreSQL");
         run(cargo()
             // The browser tests run last, once the MFEs are built.
-            .args(["test", "--workspace", "--exclude", "e2e"])
+            .args([
+                "test",
+                "--workspace",
+                "--exclude",
+                "e2e",
+                "--exclude",
+                "deploy-checks",
+            ])
             .env("STOREFRONT_TEST_POSTGRES_URL", postgres.url())
             .env("STOREFRONT_REQUIRE_POSTGRES", "1"))?;
     }
@@ -238,6 +246,24 @@ fn test() -> Result<()> {
         mfe::build(&name, &tools)?;
     }
     stack::build_servers(stack::Profile::Debug)?;
+    step("deployment checks: Compose, Kubernetes schemas, hadolint, nginx -t, compose parity");
+    run(cargo()
+        .args(["test", "-p", "deploy-checks"])
+        .env(
+            "STOREFRONT_CONTAINER_TOOLS",
+            tools
+                .container_tools
+                .as_ref()
+                .context("the deployment checks' tools are not installed")?,
+        )
+        .env("STOREFRONT_NGINX", &tools.nginx)
+        .env(
+            "STOREFRONT_POSTGRES_BIN",
+            tools
+                .postgres_bin
+                .as_ref()
+                .context("PostgreSQL is not installed")?,
+        ))?;
     step("browser tests (headless Chromium through nginx)");
     run(cargo()
         .args(["test", "-p", "e2e"])

