@@ -5,9 +5,14 @@
 //! (immutable: an existing version is never touched) and then swaps its manifest entry
 //! with an atomic rename. A page that loaded the old manifest keeps loading the old,
 //! still-present version; the next page load gets the new one. Nothing restarts.
+//!
+//! Publishers take turns: each publish or rollback holds an exclusive lock on
+//! `mfe/.lock`, so two MFEs published at once — three containers on one volume, or a
+//! `cargo xtask deploy` beside another — never lose each other's manifest entry.
 
 use crate::workspace;
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
+use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -120,6 +125,7 @@ impl Site {
 
     /// Publishes the build in `build` as MFE `name` and makes it live. Returns its version.
     pub fn publish(&self, name: &str, build: &Path, descriptor: Descriptor) -> Result<String> {
+        let _turn = self.lock()?;
         let files = build_files(build)?;
         let version = content_version(build, &files)?;
         let folder = self.root.join("mfe").join(name).join(&version);
@@ -161,6 +167,7 @@ impl Site {
 
     /// Makes the previously live version of `name` live again. Returns it.
     pub fn rollback(&self, name: &str) -> Result<String> {
+        let _turn = self.lock()?;
         let mut manifest = self.manifest()?;
         let entry = manifest
             .mfes
@@ -197,6 +204,21 @@ impl Site {
             write_atomically(&hints, entry.preload_hints(name).as_bytes())?;
         }
         write_atomically(&self.manifest_path(), &serde_json::to_vec_pretty(manifest)?)
+    }
+
+    /// Waits for this publisher's turn to change the site; the turn ends when the
+    /// returned lock is dropped (or the process ends).
+    fn lock(&self) -> Result<Flock<std::fs::File>> {
+        let dir = self.root.join("mfe");
+        std::fs::create_dir_all(&dir)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(".lock"))
+            .with_context(|| format!("opening {}", dir.join(".lock").display()))?;
+        Flock::lock(file, FlockArg::LockExclusive)
+            .map_err(|(_, errno)| anyhow!("locking {}: {errno}", dir.join(".lock").display()))
     }
 
     fn manifest_path(&self) -> PathBuf {
@@ -259,7 +281,17 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .context("path has no file name")?
         .to_string_lossy();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    // Unique across processes and threads — and containers, where every publisher is PID 1.
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let unique = format!(
+        "{}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos()),
+        COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let temp = dir.join(format!(".{name}.{unique}.tmp"));
     std::fs::write(&temp, bytes)?;
     std::fs::rename(&temp, path)?;
     Ok(())
@@ -325,6 +357,38 @@ mod tests {
             "{hints}"
         );
         assert!(!hints.contains(&v2));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn publishers_at_the_same_time_keep_every_entry() {
+        let dir = scratch("turns");
+        let site = std::sync::Arc::new(Site::new(dir.join("site")));
+        let names = ["a", "b", "c", "d", "e", "f"];
+        for name in names {
+            build_with(&dir.join(name), name.as_bytes());
+        }
+        let publishers: Vec<_> = names
+            .iter()
+            .map(|&name| {
+                let (site, build) = (site.clone(), dir.join(name));
+                std::thread::spawn(move || {
+                    // Separate handles, as separate containers would have.
+                    let site = Site::new(site.root());
+                    for _ in 0..5 {
+                        site.publish(name, &build, descriptor()).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for publisher in publishers {
+            publisher.join().unwrap();
+        }
+        let manifest = site.manifest().unwrap();
+        assert_eq!(
+            manifest.mfes.keys().map(String::as_str).collect::<Vec<_>>(),
+            names
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 
