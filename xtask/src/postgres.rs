@@ -1,11 +1,16 @@
 //! A throw-away PostgreSQL server for tests: its own data directory, a free port on
 //! loopback, no fsync; stopped by its PID and deleted when dropped — or when `cargo xtask`
 //! is interrupted.
+//!
+//! It trusts every connection ([`TempPostgres::start`]), or, to test what a real
+//! deployment does, asks every one for a password ([`TempPostgres::start_with_password`]).
 
 use crate::process::{self, run, Registration};
 use anyhow::{Context, Result};
 use nix::sys::signal::Signal;
 use nix::unistd::{chown, geteuid, User};
+use std::fs::Permissions;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -13,6 +18,8 @@ use std::time::Duration;
 pub struct TempPostgres {
     dir: PathBuf,
     port: u16,
+    /// The superuser `postgres`'s password, when connections need one.
+    password: Option<String>,
     _registration: Registration,
 }
 
@@ -20,9 +27,24 @@ impl TempPostgres {
     /// Initialises and starts a server with the binaries in `bin` (`initdb`, `pg_ctl`) on a
     /// free port (another one if that port was taken meanwhile).
     pub fn start(bin: &Path) -> Result<Self> {
+        Self::start_with(bin, None)
+    }
+
+    /// Like [`TempPostgres::start`], but every connection, also over the socket, must
+    /// give its role's password (SCRAM-SHA-256, as the official image sets up); the
+    /// superuser `postgres` has `superuser_password`. The client commands below give it.
+    pub fn start_with_password(bin: &Path, superuser_password: &str) -> Result<Self> {
+        anyhow::ensure!(
+            !superuser_password.is_empty() && !superuser_password.contains(['\n', '\r']),
+            "the superuser password must be one line, not empty"
+        );
+        Self::start_with(bin, Some(superuser_password))
+    }
+
+    fn start_with(bin: &Path, password: Option<&str>) -> Result<Self> {
         let mut last_error = None;
         for _ in 0..3 {
-            match Self::start_on(bin, process::free_port()?) {
+            match Self::start_on(bin, process::free_port()?, password) {
                 Ok(server) => return Ok(server),
                 Err(error) => last_error = Some(error),
             }
@@ -30,7 +52,7 @@ impl TempPostgres {
         Err(last_error.unwrap_or_else(|| anyhow::anyhow!("PostgreSQL did not start")))
     }
 
-    fn start_on(bin: &Path, port: u16) -> Result<Self> {
+    fn start_on(bin: &Path, port: u16, password: Option<&str>) -> Result<Self> {
         let dir = std::env::temp_dir().join(format!("storefront-pg-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
@@ -61,23 +83,41 @@ impl TempPostgres {
             let (dir, data) = (dir.clone(), data.clone());
             process::on_interrupt(move || stop_and_remove(&dir, &data))
         };
-        run(as_owner("initdb")
-            .arg("-D")
-            .arg(&data)
-            .args([
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-            ])
-            .stdout(std::process::Stdio::null()))?;
+        let mut initdb = as_owner("initdb");
+        initdb.arg("-D").arg(&data).args([
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ]);
+        // initdb reads the superuser's password from a file (never from argv); the file
+        // lives in the server's own directory, readable by its owner only, until used.
+        let password_file = dir.join("superuser-password");
+        match password {
+            Some(password) => {
+                std::fs::write(&password_file, format!("{password}\n"))?;
+                std::fs::set_permissions(&password_file, Permissions::from_mode(0o600))?;
+                if let Some(user) = &owner {
+                    let user = User::from_name(user)?.context("the postgres user vanished")?;
+                    chown(&password_file, Some(user.uid), Some(user.gid))?;
+                }
+                initdb
+                    .args(["-A", "scram-sha-256", "--pwfile"])
+                    .arg(&password_file);
+            }
+            None => {
+                initdb.args(["-A", "trust"]);
+            }
+        }
+        let initialised = run(initdb.stdout(std::process::Stdio::null()));
+        let _ = std::fs::remove_file(&password_file);
+        initialised?;
         let server = Self {
             dir: dir.clone(),
             port,
+            password: password.map(str::to_owned),
             _registration: registration,
         };
         run(as_owner("pg_ctl")
@@ -100,14 +140,47 @@ impl TempPostgres {
         self.database_url("postgres")
     }
 
-    /// A URL for database `name` on this server.
+    /// A URL for database `name` on this server, as the superuser (with its password,
+    /// percent-encoded, when the server asks for one).
     pub fn database_url(&self, name: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+        let user = match &self.password {
+            Some(password) => format!("postgres:{}", percent_encode(password)),
+            None => "postgres".to_owned(),
+        };
+        format!("postgres://{user}@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// The TCP port it listens on, on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The superuser's password, when it was started with one.
+    pub fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+
+    /// `program` (a PostgreSQL client: `psql`, `createdb`, or a script that runs them) set
+    /// up to reach this server as the superuser: `PGHOST`, `PGPORT`, `PGUSER` and, when
+    /// the server asks for one, `PGPASSWORD`.
+    pub fn client(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command
+            .env("PGHOST", "127.0.0.1")
+            .env("PGPORT", self.port.to_string())
+            .env("PGUSER", "postgres")
+            .env_remove("PGPASSWORD")
+            .env_remove("PGDATABASE");
+        if let Some(password) = &self.password {
+            command.env("PGPASSWORD", password);
+        }
+        command
     }
 
     /// Creates an empty database `name` (with `createdb` from `bin`) and returns its URL.
     pub fn create_database(&self, bin: &Path, name: &str) -> Result<String> {
-        run(Command::new(bin.join("createdb"))
+        run(self
+            .client(bin.join("createdb"))
             .args(["-h", "127.0.0.1", "-U", "postgres", "-p"])
             .arg(self.port.to_string())
             .arg(name))?;
@@ -116,7 +189,8 @@ impl TempPostgres {
 
     /// Runs one SQL statement in database `name` (with `psql` from `bin`).
     pub fn execute(&self, bin: &Path, name: &str, sql: &str) -> Result<()> {
-        run(Command::new(bin.join("psql"))
+        run(self
+            .client(bin.join("psql"))
             .args([
                 "-h",
                 "127.0.0.1",
@@ -131,6 +205,18 @@ impl TempPostgres {
             .args(["-d", name, "-c", sql])
             .stdout(std::process::Stdio::null()))
     }
+}
+
+/// Every byte but the URL's unreserved characters as `%XX`, for a password in a URL.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(byte).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
 }
 
 /// Stops the postmaster by the PID in its pid file, then deletes the server's files.
