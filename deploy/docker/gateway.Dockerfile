@@ -22,8 +22,10 @@ RUN apt-get update \
         --shell /usr/sbin/nologin nonroot \
     && install -d -o 65532 -g 65532 /srv/site/mfe
 
-# include security-headers.conf resolves beside nginx.conf.
-COPY deploy/gateway/nginx.conf /etc/storefront/nginx.conf
+# include security-headers.conf resolves beside the configuration. Two renderings of the
+# one template: nginx.conf when the gateway is the edge (compose), nginx-behind-ingress.conf
+# behind a Kubernetes Ingress (the shopper's address and scheme come from the ingress).
+COPY deploy/gateway/nginx.conf deploy/gateway/nginx-behind-ingress.conf /etc/storefront/
 COPY nginx/security-headers.conf /etc/storefront/security-headers.conf
 COPY shell/index.html /srv/site/index.html
 COPY shell/loader.js shell/shell.css shell/favicon.svg deploy/gateway/header-slots.html /srv/site/shell/
@@ -37,5 +39,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
     CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /shell/loader.js HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3"]
 # Every path in the configuration is absolute (pid and temp files in /tmp, a tmpfs in the
 # containers; logs to stdout and stderr), so the root filesystem can be read-only and the
-# prefix directory need not exist.
-CMD ["nginx", "-p", "/tmp/nginx", "-c", "/etc/storefront/nginx.conf", "-e", "stderr"]
+# prefix is only nginx's working directory.
+CMD ["nginx", "-p", "/tmp", "-c", "/etc/storefront/nginx.conf", "-e", "stderr"]

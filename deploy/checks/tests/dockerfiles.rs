@@ -454,7 +454,7 @@ fn the_runtime_stages_start_as_the_contract_says() {
         [
             "nginx",
             "-p",
-            "/tmp/nginx",
+            "/tmp",
             "-c",
             "/etc/storefront/nginx.conf",
             "-e",
@@ -462,6 +462,45 @@ fn the_runtime_stages_start_as_the_contract_says() {
         ],
         "{GATEWAY}: CMD"
     );
+    // Everything `cargo xtask render-deploy` makes and the whole shell are in the image,
+    // where the configurations and the site expect them.
+    let copies: Vec<Vec<String>> = runtime
+        .iter()
+        .filter(|instruction| instruction.keyword == "COPY")
+        .map(|instruction| words(&instruction.args))
+        .collect();
+    let copied_to = |source: &str, destination: &str| {
+        copies.iter().any(|copy| {
+            copy.last().is_some_and(|to| to == destination)
+                && copy[..copy.len() - 1].iter().any(|from| from == source)
+        })
+    };
+    for (name, _) in xtask::gateway::container_files().unwrap() {
+        let destination = if name.ends_with(".conf") {
+            "/etc/storefront/"
+        } else {
+            "/srv/site/shell/"
+        };
+        assert!(
+            copied_to(&format!("deploy/gateway/{name}"), destination),
+            "{GATEWAY}: deploy/gateway/{name} is not copied to {destination}"
+        );
+    }
+    for entry in std::fs::read_dir(root().join("shell")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let (source, destination) = (format!("shell/{name}"), "/srv/site/shell/");
+        if name == "index.html" {
+            assert!(
+                copied_to(&source, "/srv/site/index.html"),
+                "{GATEWAY}: the shell's index.html is not at the site root"
+            );
+        } else {
+            assert!(
+                copied_to(&source, destination),
+                "{GATEWAY}: {source} is not copied to {destination} (cargo xtask up serves it)"
+            );
+        }
+    }
     assert_eq!(
         last(runtime, "STOPSIGNAL").map(|s| s.args.as_str()),
         Some("SIGQUIT"),

@@ -751,8 +751,8 @@ fn every_built_slice_has_its_servers_database_and_publishers() {
             );
         }
     }
-    // Publishers one after another (init containers run in order): each rewrites the shared
-    // manifest, so two at once could lose an entry.
+    // One Job publishes every MFE at install, one after another (init containers run in
+    // order), so a failed publisher stops the rest with its log at hand.
     let publish = &get("Job", "publish-mfes")["spec"]["template"]["spec"];
     assert_eq!(
         publish["containers"].as_array().unwrap().len()
