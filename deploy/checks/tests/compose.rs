@@ -1186,45 +1186,57 @@ impl Natively {
     }
 
     /// Starts `name` and waits until its `--health-check` exits 0, as the container's
-    /// healthcheck would.
-    fn start(&self, name: &str, secrets_dir: &Path) -> Running {
+    /// healthcheck would. A port another program took since it was picked is picked
+    /// again (the servers that call this one start later, with the new one).
+    fn start(&mut self, name: &str, secrets_dir: &Path) -> Running {
         let mount_root = self.mount_secrets(name, secrets_dir);
-        let environment = self.environment(name, &mount_root);
-        let mut child = Child::spawn(
-            name,
-            self.command(name, &environment),
-            &self.scratch.join("logs").join(format!("{name}.log")),
-        )
-        .unwrap_or_else(|error| panic!("starting {name}: {error:#}"));
-        let mut probe = self.command(name, &environment);
-        probe.arg("--health-check");
-        let deadline = Instant::now() + READY_DEADLINE;
-        loop {
-            if let Some(status) = child.exited() {
-                panic!(
-                    "{}",
-                    child.report(&format!(
-                        "exited ({status}) with its {COMPOSE_FILE} environment {environment:?}"
-                    ))
-                );
+        for attempt in 1.. {
+            let environment = self.environment(name, &mount_root);
+            let mut child = Child::spawn(
+                name,
+                self.command(name, &environment),
+                &self
+                    .scratch
+                    .join("logs")
+                    .join(format!("{name}-{attempt}.log")),
+            )
+            .unwrap_or_else(|error| panic!("starting {name}: {error:#}"));
+            let mut probe = self.command(name, &environment);
+            probe.arg("--health-check");
+            let deadline = Instant::now() + READY_DEADLINE;
+            loop {
+                if let Some(status) = child.exited() {
+                    let log = std::fs::read_to_string(child.log()).unwrap_or_default();
+                    if log.contains("Address already in use") && attempt < 3 {
+                        break;
+                    }
+                    panic!(
+                        "{}",
+                        child.report(&format!(
+                            "exited ({status}) with its {COMPOSE_FILE} environment {environment:?}"
+                        ))
+                    );
+                }
+                let check = output(&mut probe);
+                if check.status.success() {
+                    return Running {
+                        child,
+                        command: probe,
+                    };
+                }
+                if Instant::now() > deadline {
+                    panic!(
+                        "{}\nIts --health-check: {}",
+                        child.report(&format!("was not healthy within {READY_DEADLINE:?}")),
+                        String::from_utf8_lossy(&check.stderr)
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(250));
             }
-            let check = output(&mut probe);
-            if check.status.success() {
-                break;
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "{}\nIts --health-check: {}",
-                    child.report(&format!("was not healthy within {READY_DEADLINE:?}")),
-                    String::from_utf8_lossy(&check.stderr)
-                );
-            }
-            std::thread::sleep(Duration::from_millis(250));
+            self.ports
+                .insert(name.to_owned(), free_port().expect("a free port"));
         }
-        Running {
-            child,
-            command: probe,
-        }
+        unreachable!("the loop returns or panics")
     }
 }
 
@@ -1262,7 +1274,7 @@ fn each_server_starts_with_exactly_its_compose_environment() {
     )
     .expect("starting PostgreSQL with password authentication");
     let as_container_user = is_root();
-    let natively = Natively {
+    let mut natively = Natively {
         scratch: scratch.0.clone(),
         ports: servers()
             .into_iter()
