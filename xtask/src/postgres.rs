@@ -9,6 +9,7 @@ use crate::process::{self, run, Registration};
 use anyhow::{Context, Result};
 use nix::sys::signal::Signal;
 use nix::unistd::{chown, geteuid, User};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use std::fs::Permissions;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -144,7 +145,10 @@ impl TempPostgres {
     /// percent-encoded, when the server asks for one).
     pub fn database_url(&self, name: &str) -> String {
         let user = match &self.password {
-            Some(password) => format!("postgres:{}", percent_encode(password)),
+            Some(password) => format!(
+                "postgres:{}",
+                utf8_percent_encode(password, NON_ALPHANUMERIC)
+            ),
             None => "postgres".to_owned(),
         };
         format!("postgres://{user}@127.0.0.1:{}/{name}", self.port)
@@ -205,18 +209,6 @@ impl TempPostgres {
             .args(["-d", name, "-c", sql])
             .stdout(std::process::Stdio::null()))
     }
-}
-
-/// Every byte but the URL's unreserved characters as `%XX`, for a password in a URL.
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(byte).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }
 
 /// Stops the postmaster by the PID in its pid file, then deletes the server's files.

@@ -3,6 +3,7 @@
 //! Variables are named `<SERVER>__<SETTING>` (`CATALOG_SERVICE__PORT`), except the
 //! conventional `DATABASE_URL` and `DATABASE_PASSWORD_FILE` ([`database_url`]).
 
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use std::path::Path;
 use std::str::FromStr;
 
@@ -102,22 +103,13 @@ pub fn with_password_file(url: &str, password_file: Option<&Path>) -> Result<Str
         return Err(file_error("the password file is empty".to_owned()));
     }
     parsed
-        .set_password(Some(&percent_encode(password)))
+        .set_password(Some(
+            // Encoded here: `set_password` alone leaves `%` as it is, which the database
+            // driver would then decode.
+            &utf8_percent_encode(password, NON_ALPHANUMERIC).to_string(),
+        ))
         .map_err(|()| file_error(format!("{URL_KEY} cannot take a password")))?;
     Ok(parsed.into())
-}
-
-/// Every byte but the URL's unreserved characters as `%XX`. (`Url::set_password` alone
-/// leaves `%` as it is, which the database driver would then decode.)
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(byte).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }
 
 /// A URL that did not parse, shown with whatever lies between the user name and the last
