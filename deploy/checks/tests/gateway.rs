@@ -30,7 +30,6 @@ fn nginx_t(container: Container) {
         "one upstream server per BFF in {}",
         config_path.display()
     );
-    // Outside /tmp: a fresh tmpfs is mounted over /tmp for the check.
     let dir =
         Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("gateway-{}", container.file_name()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -46,11 +45,12 @@ fn nginx_t(container: Container) {
         format!("127.0.0.1 localhost {}\n", hosts.join(" ")),
     )
     .unwrap();
+    // In the private namespace: the files at /etc/nginx (bound there first — the scratch
+    // directory may itself be under /tmp), the hosts mapped, then a fresh tmpfs over /tmp.
     let script = format!(
-        "mount -t tmpfs tmpfs /tmp && mount --bind {hosts} /etc/hosts && exec {nginx} -t -p /tmp -c {conf} -e stderr",
-        hosts = dir.join("hosts").display(),
+        "mount --bind {dir} /etc/nginx && mount --bind /etc/nginx/hosts /etc/hosts && mount -t tmpfs tmpfs /tmp && exec {nginx} -t -p /tmp -c /etc/nginx/nginx.conf -e stderr",
+        dir = dir.display(),
         nginx = nginx.display(),
-        conf = dir.join("nginx.conf").display(),
     );
     // A private mount namespace: /tmp and /etc/hosts change for nginx only.
     let root_user = nix_is_root();
