@@ -37,6 +37,7 @@ impl Gateway {
     pub fn render(&self) -> Result<String> {
         let path = |p: &Path| p.display().to_string();
         render(&Values {
+            workers: "auto",
             brotli: Path::new(BROTLI_MODULE).exists(),
             prefix: path(&self.runtime_dir),
             error_log: path(&self.log_dir.join("nginx.log")),
@@ -143,6 +144,10 @@ impl Container {
     /// `/tmp` tmpfs (the root filesystem is read-only), logs to the container's output.
     pub fn render(self) -> Result<String> {
         render(&Values {
+            // nginx 1.22's `auto` counts the node's CPUs, not the container's quota (1 CPU
+            // in compose, less on Kubernetes): on a big node, dozens of workers would share
+            // one CPU and 128 MiB. Two keep one busy while another waits on a BFF.
+            workers: "2",
             brotli: true,
             prefix: "/tmp".into(),
             error_log: "stderr".into(),
@@ -191,6 +196,8 @@ pub fn container_dir() -> PathBuf {
 
 /// Everything that differs between one rendering of the template and another.
 struct Values<'a> {
+    /// `worker_processes`.
+    workers: &'a str,
     brotli: bool,
     prefix: String,
     error_log: String,
@@ -232,6 +239,7 @@ fn render(values: &Values) -> Result<String> {
                 String::new()
             },
         ),
+        ("NGINX_WORKERS", values.workers.to_owned()),
         ("NGINX_PREFIX", values.prefix.clone()),
         ("NGINX_ERROR_LOG", values.error_log.clone()),
         ("NGINX_ACCESS_LOG", values.access_log.clone()),
@@ -262,12 +270,15 @@ fn trusted_proxies(proxies: &[&str]) -> String {
         return "    # The gateway is the edge: the peer is the shopper, the scheme its own.\n    map $scheme $shopper_scheme {\n        default $scheme;\n    }\n".into();
     }
     let mut out = String::from(
-        "    # Behind a proxy that terminates TLS: the shopper's address is the last one it adds\n    # to X-Forwarded-For, and the scheme the one it forwards.\n",
+        "    # Behind a proxy that terminates TLS: the shopper's address is the last one in\n    # X-Forwarded-For (the one the proxy added), and the scheme the one it forwards.\n",
     );
     for proxy in proxies {
         out.push_str(&format!("    set_real_ip_from {proxy};\n"));
     }
-    out.push_str("    real_ip_header X-Forwarded-For;\n    real_ip_recursive on;\n    map $http_x_forwarded_proto $shopper_scheme {\n        default $scheme;\n        https https;\n        http http;\n    }\n");
+    // Not recursive: the shopper is exactly the address the proxy itself saw and appended.
+    // Recursion would skip every private address leftwards, so a shopper behind a private
+    // hop could name themselves with a forged first entry and dodge the rate limits.
+    out.push_str("    real_ip_header X-Forwarded-For;\n    real_ip_recursive off;\n    map $http_x_forwarded_proto $shopper_scheme {\n        default $scheme;\n        https https;\n        http http;\n    }\n");
     out
 }
 
@@ -355,6 +366,8 @@ mod tests {
         let config = gateway().render().unwrap();
         assert!(config.contains("listen 127.0.0.1:8080;"));
         assert!(config.contains("root /srv/site;"));
+        // Publishers' lock, staging and temp files under /mfe/ are not served.
+        assert!(config.contains("location ~ /\\. {"));
         assert!(!config.contains("${"));
     }
 
@@ -427,6 +440,7 @@ mod tests {
             assert!(config.contains("error_log stderr warn;"));
             assert!(config.contains("access_log /dev/stdout combined"));
             assert!(config.contains("brotli_static on;"));
+            assert!(config.contains("worker_processes 2;"));
             for slice in slices::built() {
                 assert!(config.contains(&format!("server {}-bff:8080;", slice.name)));
             }
@@ -445,6 +459,7 @@ mod tests {
         }
         assert!(behind.contains("set_real_ip_from 10.0.0.0/8;"));
         assert!(behind.contains("real_ip_header X-Forwarded-For;"));
+        assert!(behind.contains("real_ip_recursive off;"));
         assert!(behind.contains("map $http_x_forwarded_proto $shopper_scheme {"));
         for config in [&local, &edge, &behind] {
             assert!(config.contains("proxy_set_header X-Forwarded-Proto $shopper_scheme;"));

@@ -45,15 +45,23 @@ fn nginx_t(container: Container) {
         format!("127.0.0.1 localhost {}\n", hosts.join(" ")),
     )
     .unwrap();
-    // In the private namespace: the files at /etc/nginx (bound there first — the scratch
-    // directory may itself be under /tmp), the hosts mapped, then a fresh tmpfs over /tmp.
+    // A private mount namespace: the files at /etc/nginx (bound there first — the scratch
+    // directory may itself be under /tmp), the hosts mapped, then a fresh tmpfs over /tmp,
+    // for nginx only. When we are root, nginx then runs as the image's user (65532), so a
+    // path it would write outside /tmp fails here as it would in the container. (Its
+    // stdout, where the access log goes, is /dev/null: in a container stdout is the
+    // container's own, here a pipe of root's that 65532 may not open.)
+    let root_user = nix_is_root();
+    let as_image_user = if root_user {
+        "setpriv --reuid 65532 --regid 65532 --clear-groups "
+    } else {
+        ""
+    };
     let script = format!(
-        "mount --bind {dir} /etc/nginx && mount --bind /etc/nginx/hosts /etc/hosts && mount -t tmpfs tmpfs /tmp && exec {nginx} -t -p /tmp -c /etc/nginx/nginx.conf -e stderr",
+        "mount --bind {dir} /etc/nginx && mount --bind /etc/nginx/hosts /etc/hosts && mount -t tmpfs -o mode=1777 tmpfs /tmp && exec {as_image_user}{nginx} -t -p /tmp -c /etc/nginx/nginx.conf -e stderr >/dev/null",
         dir = dir.display(),
         nginx = nginx.display(),
     );
-    // A private mount namespace: /tmp and /etc/hosts change for nginx only.
-    let root_user = nix_is_root();
     let mut unshare = Command::new("unshare");
     if !root_user {
         unshare.arg("--map-root-user");
