@@ -315,18 +315,27 @@ fn every_gateway_upstream_is_a_compose_service_the_gateway_reaches() {
 #[test]
 fn networks_keep_the_trust_boundaries() {
     let networks = &config()["networks"];
-    for internal in ["backend", "data"] {
-        assert_eq!(
-            networks[internal]["internal"].as_bool(),
-            Some(true),
-            "{COMPOSE_FILE}: network {internal} must be internal (no route out)"
-        );
+    // Only the network carrying the published port has a route out, and only the gateway
+    // is on it: no BFF, service or database can reach the internet.
+    let mut outside = vec![];
+    for (name, network) in networks.as_object().unwrap() {
+        if network["internal"].as_bool() != Some(true) {
+            outside.push(name.clone());
+        }
     }
-    assert_ne!(
-        networks["edge"]["internal"].as_bool(),
-        Some(true),
-        "{COMPOSE_FILE}: network edge carries the gateway's published port"
+    assert_eq!(
+        outside,
+        ["public"],
+        "{COMPOSE_FILE}: every network but `public` (the gateway's published port) must be internal"
     );
+    for (name, _) in services() {
+        if name != "gateway" && !publishers().contains(name) {
+            assert!(
+                !networks_of(name).contains("public"),
+                "{COMPOSE_FILE}: {name} is on network public, which has a route out"
+            );
+        }
+    }
     assert_eq!(
         networks_of("postgres"),
         BTreeSet::from(["data".to_owned()]),

@@ -32,7 +32,7 @@ const NAMESPACE: &str = "storefront";
 const PRODUCTION_REGISTRY: &str = "registry.example.com/storefront/";
 const PRODUCTION_TAG: &str = "1.0.0";
 /// The one image that is not the shop's own.
-const POSTGRES_IMAGE: &str = "postgres:15.10-bookworm";
+const POSTGRES_IMAGE: &str = "postgres:15.18-bookworm";
 
 /// The Kubernetes versions every manifest is validated against: the oldest and the newest
 /// minor release upstream still maintains (three at a time, ~14 months each: 1.35, 1.36 and
