@@ -16,7 +16,8 @@ ARG WASM_BINDGEN_VERSION=0.2.130
 ARG BINARYEN_VERSION=132
 
 # wasm-opt: npm's binaryen, a node program.
-FROM node:20-bookworm-slim AS binaryen
+# Node 22 (20 is past its end of life); binaryen's wasm-opt is plain JS and wasm.
+FROM node:22-bookworm-slim AS binaryen
 ARG BINARYEN_VERSION
 RUN npm install --no-audit --no-fund --prefix /opt/binaryen "binaryen@${BINARYEN_VERSION}.0.0"
 

@@ -28,9 +28,12 @@ for file in identity-signing-key.pem identity-public-key.pem \
     fi
 done
 
+# Server-side apply: a client-side one would keep the whole object, secret data included,
+# in its last-applied-configuration annotation (which `kubectl describe` prints).
 apply() {
     "$kubectl" --namespace "$namespace" "$@" --dry-run=client --output=yaml \
-        | "$kubectl" --namespace "$namespace" apply --filename=-
+        | "$kubectl" --namespace "$namespace" apply --server-side \
+            --field-manager=storefront-secrets --force-conflicts --filename=-
 }
 
 # The namespace first (with its Pod Security labels), so the Secrets have a home even

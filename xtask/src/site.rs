@@ -226,13 +226,15 @@ impl Site {
     }
 }
 
-/// The files of a trunk build the shell needs (trunk's own index.html is not one of them).
+/// The files of a trunk build the shell needs: not trunk's own index.html, nor the
+/// `mfe.json` an MFE image keeps beside them (so an image publishes the same version, the
+/// same content hash, as `cargo xtask deploy` of the same source).
 fn build_files(build: &Path) -> Result<Vec<String>> {
     let mut files = vec![];
     for entry in std::fs::read_dir(build).with_context(|| format!("reading {}", build.display()))? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type()?.is_file() && name != "index.html" {
+        if entry.file_type()?.is_file() && name != "index.html" && name != "mfe.json" {
             files.push(name);
         }
     }
@@ -389,6 +391,31 @@ mod tests {
             manifest.mfes.keys().map(String::as_str).collect::<Vec<_>>(),
             names
         );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_descriptor_beside_the_build_changes_nothing_published() {
+        let dir = scratch("descriptor");
+        build_with(&dir.join("plain"), b"same");
+        build_with(&dir.join("image"), b"same");
+        std::fs::write(dir.join("image/mfe.json"), b"{}").unwrap();
+        let plain = Site::new(dir.join("a"));
+        let image = Site::new(dir.join("b"));
+        let version = plain
+            .publish("shop", &dir.join("plain"), descriptor())
+            .unwrap();
+        assert_eq!(
+            image
+                .publish("shop", &dir.join("image"), descriptor())
+                .unwrap(),
+            version
+        );
+        assert!(!dir
+            .join("b/mfe/shop")
+            .join(&version)
+            .join("mfe.json")
+            .exists());
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -81,7 +81,7 @@ pub fn with_password_file(url: &str, password_file: Option<&Path>) -> Result<Str
     };
     let mut parsed = url::Url::parse(url).map_err(|error| ConfigError {
         key: URL_KEY.to_owned(),
-        value: without_password(url),
+        value: redact(url),
         reason: format!("{error} (and {FILE_KEY} needs a URL to put the password in)"),
     })?;
     if parsed.scheme() == "sqlite" || !parsed.has_host() || parsed.cannot_be_a_base() {
@@ -112,9 +112,10 @@ pub fn with_password_file(url: &str, password_file: Option<&Path>) -> Result<Str
     Ok(parsed.into())
 }
 
-/// A URL that did not parse, shown with whatever lies between the user name and the last
-/// `@` masked, in case it holds a password (a careful guess: it did not parse).
-fn without_password(url: &str) -> String {
+/// A database URL without its password, for logs and errors: whatever lies between the
+/// user name and the last `@` is masked (a careful guess also for a URL that does not
+/// parse).
+pub fn redact(url: &str) -> String {
     let Some(authority_start) = url.find("://").map(|at| at + 3) else {
         return url.to_owned();
     };
