@@ -6,11 +6,22 @@
 # deployment checks run it against a throw-away server with PGHOST/PGPORT/PGPASSWORD set.
 # Each service's password is read from ${STOREFRONT_SECRETS_DIR:-/run/secrets}/<name>-db-password
 # (the compose secrets the postgres container mounts), the file the service itself reads.
+#
+# STOREFRONT_DATABASES names the services (default: all three, compose's one server); each
+# Kubernetes <slice>-db StatefulSet sets just its own (deploy/k8s/base/ has this script's
+# copy, written by `cargo xtask render-deploy`). The role is never the superuser: that
+# stays POSTGRES_USER, whose password the services never get.
 set -euo pipefail
 
 secrets=${STOREFRONT_SECRETS_DIR:-/run/secrets}
+# Split on whitespace, without glob expansion.
+read -r -a databases <<<"${STOREFRONT_DATABASES:-catalog cart account}"
 
-for name in catalog cart account; do
+for name in "${databases[@]}"; do
+    if [ "$name" = "$POSTGRES_USER" ]; then
+        echo "postgres-init: $name is the superuser (POSTGRES_USER): a service gets a role of its own" >&2
+        exit 1
+    fi
     file="$secrets/$name-db-password"
     password=$(<"$file")
     # Trailing whitespace (the newline) is not part of it: the servers trim it too.

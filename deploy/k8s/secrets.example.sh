@@ -7,9 +7,10 @@
 #   sh deploy/k8s/secrets.example.sh [DIR]           DIR defaults to deploy/compose/secrets
 #
 # NAMESPACE (default storefront) and KUBECTL (default kubectl) may be set. Applying is
-# idempotent (create --dry-run | apply). A database takes its password only when its volume
-# is first initialised: to rotate one later, ALTER ROLE in the database first, then update
-# the Secret and restart the service (kubectl -n storefront rollout restart deploy/<slice>-service).
+# idempotent (create --dry-run | apply). A database takes its passwords only when its
+# volume is first initialised: to rotate one later, ALTER ROLE in the database first, then
+# update the Secret and restart the service (kubectl -n storefront rollout restart
+# deploy/<slice>-service) — the superuser's needs no restart.
 #
 # The TLS certificate of the Ingress is not made here: cert-manager, or
 #   kubectl -n storefront create secret tls storefront-tls --cert=FILE --key=FILE
@@ -20,7 +21,7 @@ dir=${1:-deploy/compose/secrets}
 namespace=${NAMESPACE:-storefront}
 kubectl=${KUBECTL:-kubectl}
 
-for file in identity-signing-key.pem identity-public-key.pem \
+for file in identity-signing-key.pem identity-public-key.pem postgres-password \
     catalog-db-password cart-db-password account-db-password; do
     if [ ! -s "$dir/$file" ]; then
         echo "missing $dir/$file: run sh deploy/compose/make-secrets.sh $dir first" >&2
@@ -48,8 +49,11 @@ apply create secret generic identity-signing-key \
 # The public key is no secret: a ConfigMap, mounted into every BFF.
 apply create configmap identity-public-key \
     --from-file=identity-public-key="$dir/identity-public-key.pem"
-# Each database's password: mounted into its service and its PostgreSQL (which makes the
-# role <slice> with it when its volume is empty).
+# Each database's Secret: `password`, the service's, mounted into its service and its
+# PostgreSQL (which makes the role <slice> with it when its volume is empty); and
+# `superuser-password`, the superuser postgres's, mounted into the PostgreSQL only. Every
+# database's superuser has compose's postgres-password.
 for slice in catalog cart account; do
-    apply create secret generic "$slice-db" --from-file=password="$dir/$slice-db-password"
+    apply create secret generic "$slice-db" --from-file=password="$dir/$slice-db-password" \
+        --from-file=superuser-password="$dir/postgres-password"
 done

@@ -24,7 +24,8 @@ cargo xtask <command>
                              shop serves it from the next page load, nothing restarts
   rollback <name>            make the previously live version of <name> live again
   render-deploy              write the gateway image's nginx configurations and header slots
-                             (deploy/gateway/) from the one nginx template and the slice table
+                             (deploy/gateway/) from the one nginx template and the slice table,
+                             and the Kubernetes copy of deploy/compose/postgres-init.sh
 ";
 
 fn main() {
@@ -79,6 +80,12 @@ fn run_command() -> Result<()> {
                 std::fs::write(dir.join(name), text)?;
                 println!("wrote deploy/gateway/{name}");
             }
+            let copy = xtask::gateway::POSTGRES_INIT_COPY;
+            std::fs::write(
+                workspace::root().join(copy),
+                xtask::gateway::postgres_init_copy()?,
+            )?;
+            println!("wrote {copy}");
             Ok(())
         }
         "help" | "--help" | "-h" => {

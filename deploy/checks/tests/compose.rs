@@ -6,7 +6,8 @@
 //!   long-running container is hardened and health-checked, start order waits for health;
 //! - no secret is in the environment; `make-secrets.sh` makes every secret compose mounts;
 //! - `postgres-init.sh` gives each service a database only its role can open, on a real
-//!   PostgreSQL with password authentication;
+//!   PostgreSQL with password authentication — all of them, or the one a Kubernetes
+//!   database names (`STOREFRONT_DATABASES`);
 //! - parity: each of the six servers starts natively with exactly the environment compose
 //!   gives its container (hosts mapped to loopback, secrets to the files compose would
 //!   mount), as the container's user when we can, and its own `--health-check` — the
@@ -887,21 +888,26 @@ fn psql_as(
     }
 }
 
-/// Runs `postgres-init.sh` as the image does (bash, `POSTGRES_USER` set), against
-/// `postgres`, reading the passwords from `secrets_dir`.
-fn run_init_script(postgres: &TempPostgres, secrets_dir: &Path) {
+/// `postgres-init.sh` set up as the image runs it (bash, `POSTGRES_USER` set), against
+/// `postgres`, reading the passwords from `secrets_dir`; for every service, as compose
+/// runs it, unless `STOREFRONT_DATABASES` is set on it.
+fn init_script(postgres: &TempPostgres, secrets_dir: &Path) -> Command {
     let bin = tools().postgres_bin;
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![bin];
     paths.extend(std::env::split_paths(&path));
-    stdout_of(
-        postgres
-            .client("bash")
-            .arg(root().join(INIT_SCRIPT))
-            .env("POSTGRES_USER", "postgres")
-            .env("STOREFRONT_SECRETS_DIR", secrets_dir)
-            .env("PATH", std::env::join_paths(paths).expect("PATH")),
-    );
+    let mut command = postgres.client("bash");
+    command
+        .arg(root().join(INIT_SCRIPT))
+        .env("POSTGRES_USER", "postgres")
+        .env("STOREFRONT_SECRETS_DIR", secrets_dir)
+        .env_remove("STOREFRONT_DATABASES")
+        .env("PATH", std::env::join_paths(paths).expect("PATH"));
+    command
+}
+
+fn run_init_script(postgres: &TempPostgres, secrets_dir: &Path) {
+    stdout_of(&mut init_script(postgres, secrets_dir));
 }
 
 #[test]
@@ -1004,6 +1010,68 @@ fn postgres_init_gives_each_service_a_database_only_it_can_open() {
             "{INIT_SCRIPT}: {name} opening postgres: {error}"
         );
     }
+}
+
+/// Each Kubernetes database (deploy/k8s/base/<slice>-db.yaml) runs the same script for its
+/// own service only, with that service's password beside the superuser's and no other.
+#[test]
+fn postgres_init_makes_only_the_databases_it_is_told() {
+    let scratch = Scratch::new("init-one");
+    let secrets = scratch.0.join("secrets");
+    make_secrets(&secrets);
+    let superuser = read_secret(&secrets, "postgres-password");
+    let postgres = TempPostgres::start_with_password(&tools().postgres_bin, &superuser)
+        .expect("starting PostgreSQL with password authentication");
+    // What the cart-db pod mounts for the script: cart-service's password only.
+    let mounted = scratch.0.join("cart-db");
+    std::fs::create_dir_all(&mounted).unwrap();
+    std::fs::copy(
+        secrets.join("cart-db-password"),
+        mounted.join("cart-db-password"),
+    )
+    .unwrap();
+    stdout_of(init_script(&postgres, &mounted).env("STOREFRONT_DATABASES", "cart"));
+
+    let query = |sql: &str| {
+        psql_as(&postgres, "postgres", &superuser, "postgres", sql)
+            .unwrap_or_else(|error| panic!("{sql}: {error}"))
+    };
+    assert_eq!(
+        query("SELECT string_agg(rolname, ' ' ORDER BY rolname) FROM pg_roles WHERE rolname !~ '^pg_'"),
+        "cart postgres",
+        "{INIT_SCRIPT} with STOREFRONT_DATABASES=cart: the roles"
+    );
+    assert_eq!(
+        query("SELECT string_agg(datname, ' ' ORDER BY datname) FROM pg_database"),
+        "cart postgres template0 template1",
+        "{INIT_SCRIPT} with STOREFRONT_DATABASES=cart: the databases"
+    );
+    assert_eq!(
+        query(
+            "SELECT rolsuper::text || ' ' || pg_get_userbyid(datdba) FROM pg_roles, pg_database \
+             WHERE rolname = 'cart' AND datname = 'cart'"
+        ),
+        "false cart",
+        "{INIT_SCRIPT}: role cart is no superuser and owns database cart"
+    );
+    let password = read_secret(&secrets, "cart-db-password");
+    assert_eq!(
+        psql_as(&postgres, "cart", &password, "cart", "SELECT current_user").as_deref(),
+        Ok("cart"),
+        "{INIT_SCRIPT}: role cart opens database cart"
+    );
+    let error = psql_as(&postgres, "cart", &password, "postgres", "SELECT 1")
+        .expect_err("role cart opens the postgres database");
+    assert!(error.contains("permission denied"), "{error}");
+
+    // The superuser itself is never a service's role.
+    let out = output(init_script(&postgres, &mounted).env("STOREFRONT_DATABASES", "postgres"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("is the superuser"),
+        "{INIT_SCRIPT} with STOREFRONT_DATABASES=postgres ({}): {stderr}",
+        out.status
+    );
 }
 
 #[test]

@@ -10,6 +10,8 @@
 //!   MFE volume read-only and runs the nginx configuration made for an ingress;
 //! - secrets are files exactly where the environment says, mounted only where compose mounts
 //!   them, and the secrets script makes every one the pods reference;
+//! - each database's superuser is postgres, never its service's role, and its password
+//!   reaches the database alone; the database runs compose's postgres-init.sh for its slice;
 //! - the NetworkPolicies let through exactly compose's trust boundaries, per slice;
 //! - each server's environment is docker-compose.yml's, but for the database host.
 
@@ -174,6 +176,35 @@ fn objects() -> &'static [Value] {
             .flat_map(|file| yaml_documents(&root().join(BASE).join(file)))
             .collect(),
     })
+}
+
+/// The base's configMapGenerator entry `name` (kustomize adds a hash to the name).
+fn config_map_generator(name: &str) -> Option<Value> {
+    kustomization(BASE)["configMapGenerator"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|entry| entry["name"] == name)
+        .cloned()
+}
+
+/// `key` of the ConfigMap a pod's volume names, and where that comes from: the rendered
+/// ConfigMap (its name hashed) when kubectl is here, else the file the base's generator
+/// reads.
+fn config_map_file(config_map: &str, key: &str) -> String {
+    if rendered(BASE).is_some() {
+        return get("ConfigMap", config_map)["data"][key]
+            .as_str()
+            .unwrap_or_else(|| panic!("ConfigMap {config_map} has no key {key}"))
+            .to_owned();
+    }
+    let generator = config_map_generator(config_map)
+        .unwrap_or_else(|| panic!("{BASE}/kustomization.yaml generates no ConfigMap {config_map}"));
+    assert!(
+        strings(&generator["files"]).iter().any(|f| f == key),
+        "{BASE}/kustomization.yaml: ConfigMap {config_map} has no file {key}"
+    );
+    std::fs::read_to_string(root().join(BASE).join(key)).unwrap()
 }
 
 fn name_of(object: &Value) -> &str {
@@ -377,12 +408,16 @@ fn the_kustomize_renderings_validate() {
         .filter(|f| f.starts_with(root().join(BASE)))
         .map(|f| yaml_documents(f).len())
         .sum();
+    let generated = kustomization(BASE)["configMapGenerator"]
+        .as_array()
+        .map_or(0, Vec::len);
     for dir in [BASE, PRODUCTION] {
         let (text, documents) = rendered(dir).unwrap();
         assert_eq!(
             documents.len(),
-            files,
-            "`kubectl kustomize {dir}` renders every object of the base's files"
+            files + generated,
+            "`kubectl kustomize {dir}` renders every object of the base's files and its \
+             generated ConfigMaps"
         );
         let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
             "kustomize-{}.yaml",
@@ -630,6 +665,116 @@ fn mfe_site_mount<'a>(pod: &'a Value, container: &'a Value, what: &str) -> (&'a 
     (mount, volume)
 }
 
+/// The directory the postgres image runs its init scripts from, once, on an empty volume.
+const INIT_DIR: &str = "/docker-entrypoint-initdb.d";
+
+/// A slice's database has compose's roles: the superuser is `postgres`, with the password
+/// of the Secret's `superuser-password`; never the service's role — a superuser's SQL
+/// injection is a shell (`COPY ... TO PROGRAM`). The role and database the service uses
+/// are made by postgres-init.sh (the ConfigMap holds exactly what `cargo xtask
+/// render-deploy` copies from compose's script), for this slice alone, with the password
+/// the service reads.
+fn assert_postgres_roles_and_init(slice: &xtask::slices::Slice) {
+    let name = slice.name;
+    let db = format!("{name}-db");
+    let what = format!("StatefulSet {db}");
+    let pod = &get("StatefulSet", &db)["spec"]["template"]["spec"];
+    let container = main_container("StatefulSet", &db);
+    let env = env_map(container, &what);
+
+    let service = slice.package(Tier::Service);
+    let url = &env_map(main_container("Deployment", &service), &service)["DATABASE_URL"];
+    let role = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .map(|(user, _)| user)
+        .unwrap_or_else(|| panic!("Deployment {service}: DATABASE_URL {url} names no user"));
+    assert_eq!(role, name, "Deployment {service}: its database role");
+    assert_eq!(
+        env["POSTGRES_USER"], "postgres",
+        "{what}: the superuser is postgres, as in compose"
+    );
+    assert_ne!(
+        env["POSTGRES_USER"], role,
+        "{what}: {service}'s role {role} must not be the superuser"
+    );
+    assert!(
+        !env.contains_key("POSTGRES_DB"),
+        "{what}: POSTGRES_DB would make database {name} owned by the superuser; \
+         postgres-init.sh makes it, owned by {role}"
+    );
+    assert_eq!(
+        env["STOREFRONT_DATABASES"], name,
+        "{what}: postgres-init.sh makes this slice's role and database only"
+    );
+    let compose = deploy_checks::compose_config();
+    for variable in ["POSTGRES_PASSWORD_FILE", "STOREFRONT_SECRETS_DIR"] {
+        assert_eq!(
+            env[variable], compose["services"]["postgres"]["environment"][variable],
+            "{what}: {variable} differs from docker-compose.yml's postgres"
+        );
+    }
+    let source = |path: &str| {
+        file_source(pod, container, path)
+            .unwrap_or_else(|| panic!("{what}: no Secret or ConfigMap puts a file at {path}"))
+    };
+    assert_eq!(
+        source(&env["POSTGRES_PASSWORD_FILE"]),
+        (
+            "Secret".to_owned(),
+            db.clone(),
+            "superuser-password".to_owned()
+        ),
+        "{what}: the superuser's password"
+    );
+    assert_eq!(
+        source(&format!(
+            "{}/{name}-db-password",
+            env["STOREFRONT_SECRETS_DIR"]
+        )),
+        ("Secret".to_owned(), db.clone(), "password".to_owned()),
+        "{what}: postgres-init.sh gives role {role} the password {service} reads"
+    );
+
+    // Ready only once the real server listens on TCP: not the temporary one on the Unix
+    // socket the init script runs against.
+    for probe in ["startupProbe", "readinessProbe", "livenessProbe"] {
+        let command = strings(&container[probe]["exec"]["command"]);
+        assert!(
+            command.first().map(String::as_str) == Some("pg_isready")
+                && command.windows(2).any(|pair| pair == ["-h", "127.0.0.1"]),
+            "{what}: {probe} is `pg_isready -h 127.0.0.1`: {command:?}"
+        );
+    }
+
+    let mount = mounts(container)
+        .find(|m| m["mountPath"] == INIT_DIR)
+        .unwrap_or_else(|| panic!("{what}: nothing mounted at {INIT_DIR}"));
+    assert_eq!(mount["readOnly"], true, "{what}: {INIT_DIR} read-only");
+    let init = &volume(pod, mount["name"].as_str().unwrap())["configMap"];
+    // The entrypoint runs an executable script; one that is not, it sources (in its own
+    // shell, with its own options).
+    assert_eq!(
+        init["defaultMode"], 0o555,
+        "{what}: the init script is mounted executable"
+    );
+    let items = init["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{what}: one init script");
+    assert!(
+        items[0]["path"].as_str().unwrap().ends_with(".sh"),
+        "{what}: the entrypoint runs *.sh files only"
+    );
+    let script = config_map_file(
+        init["name"].as_str().unwrap(),
+        items[0]["key"].as_str().unwrap(),
+    );
+    assert!(
+        script == xtask::gateway::postgres_init_copy().unwrap(),
+        "{what} runs another init script than {}: run `cargo xtask render-deploy`",
+        xtask::gateway::POSTGRES_INIT
+    );
+}
+
 #[test]
 fn every_built_slice_has_its_servers_database_and_publishers() {
     for slice in built() {
@@ -689,9 +834,7 @@ fn every_built_slice_has_its_servers_database_and_publishers() {
             env["PGDATA"].starts_with(&format!("{}/", mount["mountPath"].as_str().unwrap())),
             "StatefulSet {db}: PGDATA is a directory on its volume"
         );
-        for variable in ["POSTGRES_USER", "POSTGRES_DB"] {
-            assert_eq!(env[variable], name, "StatefulSet {db}: {variable}");
-        }
+        assert_postgres_roles_and_init(slice);
         let service = get("Service", &db);
         assert_eq!(
             service["spec"]["clusterIP"], "None",
@@ -893,6 +1036,44 @@ fn file_source(pod: &Value, container: &Value, path: &str) -> Option<(String, St
     None
 }
 
+/// The Secret keys a pod template can read: `(secret, Some(key))`, or `(secret, None)` for
+/// every key of it (a volume or `envFrom` without items).
+fn secret_keys(pod: &Value) -> BTreeSet<(String, Option<String>)> {
+    let mut found = BTreeSet::new();
+    let mut walk = vec![pod];
+    while let Some(value) = walk.pop() {
+        match value {
+            Value::Object(map) => {
+                if let Some(reference) = map.get("secretKeyRef") {
+                    found.insert((
+                        reference["name"].as_str().unwrap().to_owned(),
+                        reference["key"].as_str().map(str::to_owned),
+                    ));
+                }
+                if let Some(reference) = map.get("secretRef") {
+                    found.insert((reference["name"].as_str().unwrap().to_owned(), None));
+                }
+                if let Some(secret) = map.get("secret") {
+                    if let Some(name) = secret["name"].as_str().or(secret["secretName"].as_str()) {
+                        match secret["items"].as_array() {
+                            Some(items) => found.extend(items.iter().map(|item| {
+                                (name.to_owned(), item["key"].as_str().map(str::to_owned))
+                            })),
+                            None => {
+                                found.insert((name.to_owned(), None));
+                            }
+                        }
+                    }
+                }
+                walk.extend(map.values());
+            }
+            Value::Array(items) => walk.extend(items),
+            _ => {}
+        }
+    }
+    found
+}
+
 /// Every ConfigMap and Secret a pod template references, by any route.
 fn referenced_objects(pod: &Value) -> BTreeSet<(String, String)> {
     let mut found = BTreeSet::new();
@@ -976,6 +1157,36 @@ fn secrets_are_files_where_the_environment_says_and_only_where_compose_mounts_th
             BTreeSet::from([slice.package(Tier::Service), secret.clone()]),
             "Secret {secret} is mounted into its service and its database only"
         );
+        // The superuser's password reaches the database alone: the service holds its own
+        // role's password, never the superuser's.
+        let service = slice.package(Tier::Service);
+        for (kind, name, template) in pod_specs() {
+            let keys: BTreeSet<Option<String>> = secret_keys(&template["spec"])
+                .into_iter()
+                .filter(|(object, _)| *object == secret)
+                .map(|(_, key)| key)
+                .collect();
+            let reads = |key: &str| keys.contains(&None) || keys.contains(&Some(key.to_owned()));
+            if name == secret {
+                assert!(
+                    reads("superuser-password") && reads("password"),
+                    "{kind} {name}: the superuser's and the service's password of Secret {secret}"
+                );
+            } else {
+                assert!(
+                    !reads("superuser-password"),
+                    "{kind} {name} mounts superuser-password of Secret {secret}: only its \
+                     database may"
+                );
+            }
+            if name == service {
+                assert_eq!(
+                    keys,
+                    BTreeSet::from([Some("password".to_owned())]),
+                    "{kind} {name}: of Secret {secret}, only its role's password"
+                );
+            }
+        }
     }
     for ((kind, name), pods) in &users {
         assert!(
@@ -1051,6 +1262,10 @@ fn the_secrets_script_makes_every_secret_the_pods_reference() {
                         else {
                             continue;
                         };
+                        // The base makes it (kustomize's generated postgres-init).
+                        if object_kind == "ConfigMap" && find(object_kind, object).is_some() {
+                            continue;
+                        }
                         let made = made
                             .get(&(object_kind.to_owned(), object.to_owned()))
                             .unwrap_or_else(|| {
