@@ -263,13 +263,45 @@ impl Browser {
             .with_context(|| format!("{css} did not appear"))
     }
 
-    /// The texts of every element matching `css`, right now.
+    /// The texts of every element matching `css`, right now. When the page re-renders
+    /// between finding them and reading one (a stale element: an MFE redrew after an
+    /// event), they are found and read again.
     pub async fn texts(&self, css: &str) -> Result<Vec<String>> {
-        let mut texts = vec![];
-        for element in self.client.find_all(Locator::Css(css)).await? {
-            texts.push(element.text().await?);
+        let mut attempts = 0;
+        loop {
+            let mut texts = vec![];
+            let mut stale = None;
+            for element in self.client.find_all(Locator::Css(css)).await? {
+                match element.text().await {
+                    Ok(text) => texts.push(text),
+                    Err(error) if error.is_stale_element_reference() => {
+                        stale = Some(error);
+                        break;
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            match stale {
+                None => return Ok(texts),
+                Some(error) if attempts == 5 => return Err(error.into()),
+                Some(_) => attempts += 1,
+            }
         }
-        Ok(texts)
+    }
+
+    /// The text of the first element matching `css`, once it appears (read again when the
+    /// page re-renders it in between).
+    pub async fn text_of(&self, css: &str) -> Result<String> {
+        let mut attempts = 0;
+        loop {
+            match self.wait_for(css).await?.text().await {
+                Ok(text) => return Ok(text),
+                Err(error) if error.is_stale_element_reference() && attempts < 5 => {
+                    attempts += 1;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
     }
 
     /// Waits until `condition` holds for the page (checked every 100 ms).

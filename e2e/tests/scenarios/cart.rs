@@ -122,7 +122,7 @@ async fn stock_on_page(shop: &Shop, browser: &Browser, slug: &str) -> Result<Str
     browser
         .open(&format!("{}/products/{slug}", shop.url))
         .await?;
-    Ok(browser.wait_for(".stock-badge").await?.text().await?)
+    browser.text_of(".stock-badge").await
 }
 
 pub async fn buying_two_products_places_an_order_and_lowers_the_stock(shop: &Shop) -> Result<()> {
@@ -199,20 +199,12 @@ pub async fn buying_two_products_places_an_order_and_lowers_the_stock(shop: &Sho
         browser.screenshot("checkout-not-confirmed").await?;
     }
     confirmed?;
-    let heading = browser
-        .wait_for("#confirmation-title")
-        .await?
-        .text()
-        .await?;
+    let heading = browser.text_of("#confirmation-title").await?;
     ensure!(heading.starts_with("Thank you!"), "heading {heading:?}");
     ensure!(browser.texts(".order-lines li").await?.len() == 2);
     browser.screenshot("order-confirmation").await?;
     browser.client().refresh().await?;
-    let again = browser
-        .wait_for("#confirmation-title")
-        .await?
-        .text()
-        .await?;
+    let again = browser.text_of("#confirmation-title").await?;
     ensure!(again == heading, "after a reload: {again:?}");
     wait_for_badge(&browser, 0).await?;
 
