@@ -20,20 +20,28 @@ FROM chef AS planner
 COPY . .
 RUN cargo chef prepare --recipe-path recipe.json
 
+# Every server is built here, once: the six images share this stage (the same
+# instructions and context, so BuildKit builds it once and each image takes its binary),
+# and their dependencies are compiled once, not six times. SERVERS lists them (a test
+# compares it with the slice table).
 FROM chef AS builder
-ARG SERVER
+ARG SERVERS="catalog-service catalog-bff cart-service cart-bff account-service account-bff"
 COPY --from=planner /src/recipe.json recipe.json
 # The dependency layer: rebuilt only when Cargo.lock or a manifest changes. `-p` keeps the
 # frontends, e2e and the tools out of it.
-RUN : "${SERVER:?build with --build-arg SERVER=<server crate>, e.g. catalog-service}" \
-    && cargo chef cook --release --locked --recipe-path recipe.json -p "$SERVER"
+RUN set --; for server in $SERVERS; do set -- "$@" -p "$server"; done \
+    && cargo chef cook --release --locked --recipe-path recipe.json "$@"
 COPY . .
-# The binary as /usr/local/bin/server (exec-form ENTRYPOINT cannot expand SERVER), and its
-# own name as a link to it.
-RUN cargo build --release --locked -p "$SERVER" --bin "$SERVER" \
+RUN set --; for server in $SERVERS; do set -- "$@" -p "$server"; done \
+    && cargo build --release --locked "$@" \
     && mkdir -p /out/bin \
-    && cp "target/release/$SERVER" /out/bin/server \
-    && ln -s server "/out/bin/$SERVER"
+    && for server in $SERVERS; do cp "target/release/$server" /out/bin/; done
+
+# This image's server: the one stage per image, and a clear error without SERVER.
+FROM builder AS server
+ARG SERVER
+RUN : "${SERVER:?build with --build-arg SERVER=<server crate>, e.g. catalog-service}" \
+    && cp "/out/bin/$SERVER" /server
 
 # glibc and libgcc only (all the servers link): distroless cc, no shell, no package manager.
 FROM gcr.io/distroless/cc-debian12:nonroot
@@ -43,8 +51,9 @@ LABEL org.opencontainers.image.title="storefront ${SERVER}" \
       org.opencontainers.image.description="The storefront's ${SERVER}: configured from the environment, listens on 8080 in containers" \
       org.opencontainers.image.version="${STOREFRONT_VERSION}" \
       org.opencontainers.image.licenses="MIT OR Apache-2.0"
-# A directory copy keeps the link a link.
-COPY --from=builder /out/bin/ /usr/local/bin/
+# The one binary this image runs, as /usr/local/bin/server (an exec-form ENTRYPOINT cannot
+# expand SERVER).
+COPY --from=server /server /usr/local/bin/server
 # No ENV: every setting is named after the server (CATALOG_SERVICE__PORT, ...) and set by
 # compose or Kubernetes; RUST_LOG unset keeps the server's default (info, SQL quiet).
 EXPOSE 8080

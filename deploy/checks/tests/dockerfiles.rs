@@ -304,10 +304,17 @@ fn every_variable_an_instruction_uses_is_in_scope_there() {
                     instruction.keyword.as_str(),
                     "CMD" | "ENTRYPOINT" | "HEALTHCHECK"
                 );
+                // A RUN's own shell loop variables (`for name in ...`) are its own.
+                let words = words(&instruction.args);
+                let looped: BTreeSet<&str> = words
+                    .windows(3)
+                    .filter(|w| w[0] == "for" && w[2] == "in")
+                    .map(|w| w[1].as_str())
+                    .collect();
                 if checked {
                     for name in variables(&instruction.args) {
                         assert!(
-                            args.contains(&name) || env.contains(&name),
+                            args.contains(&name) || env.contains(&name) || looped.contains(name.as_str()),
                             "{file}:{}: {} uses ${name}, which this stage has not declared (add `ARG {name}` after its FROM)",
                             instruction.line,
                             instruction.keyword
@@ -403,6 +410,36 @@ fn gateway_probe(gateway: &Dockerfile) -> Vec<String> {
     let (_, command) = options(&healthcheck.args);
     let command = command.strip_prefix("CMD").expect("HEALTHCHECK CMD");
     exec_form(GATEWAY, "HEALTHCHECK CMD", command)
+}
+
+/// The server Dockerfile's builder builds every server of the slice table, and only those.
+#[test]
+fn the_server_builder_builds_every_server_of_the_slice_table() {
+    let server = Dockerfile::read(SERVER);
+    let declared = server
+        .stages
+        .iter()
+        .flatten()
+        .find_map(|instruction| {
+            (instruction.keyword == "ARG")
+                .then(|| instruction.args.strip_prefix("SERVERS="))
+                .flatten()
+        })
+        .unwrap_or_else(|| panic!("{SERVER}: no `ARG SERVERS=\"...\"`"));
+    let declared: BTreeSet<String> = declared
+        .trim_matches('"')
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let expected: BTreeSet<String> = xtask::slices::built()
+        .flat_map(|slice| {
+            [
+                slice.package(xtask::slices::Tier::Service),
+                slice.package(xtask::slices::Tier::Bff),
+            ]
+        })
+        .collect();
+    assert_eq!(declared, expected, "{SERVER}: ARG SERVERS");
 }
 
 /// What compose and Kubernetes rely on: how each image starts and where things are.
