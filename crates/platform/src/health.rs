@@ -19,6 +19,24 @@ pub const TIMEOUT: Duration = Duration::from_secs(2);
 /// The longest status line read; a real one is about 20 bytes.
 const STATUS_LINE_LIMIT: u64 = 1024;
 
+/// Every server's `main`: given `--health-check`, asks the server this configuration
+/// describes (`port()`) whether it is ready at `ready_path` and exits 0 or 1 (see
+/// [`check`]); otherwise runs `serve` on actix's runtime until the server stops.
+pub fn serve_or_check<F>(
+    ready_path: &str,
+    port: impl FnOnce() -> anyhow::Result<u16>,
+    serve: impl FnOnce() -> F,
+) -> anyhow::Result<ExitCode>
+where
+    F: std::future::Future<Output = anyhow::Result<()>>,
+{
+    if std::env::args().nth(1).as_deref() == Some("--health-check") {
+        return Ok(check(port()?, ready_path));
+    }
+    actix_web::rt::System::new().block_on(serve())?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Asks `GET path` of the server on `127.0.0.1:port`: [`ExitCode::SUCCESS`] when it
 /// answers 200, otherwise a line on stderr saying why and [`ExitCode::FAILURE`] (1).
 pub fn check(port: u16, path: &str) -> ExitCode {

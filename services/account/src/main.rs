@@ -4,12 +4,7 @@ use std::process::ExitCode;
 /// Serves; or, given `--health-check` (the container probe), asks the server this
 /// configuration describes whether it is ready (`GET /readyz`) and exits 0 or 1.
 fn main() -> anyhow::Result<ExitCode> {
-    if std::env::args().nth(1).as_deref() == Some("--health-check") {
-        let configuration = Configuration::from_env()?;
-        return Ok(platform::health::check(configuration.port, "/readyz"));
-    }
-    actix_web::rt::System::new().block_on(serve())?;
-    Ok(ExitCode::SUCCESS)
+    platform::health::serve_or_check("/readyz", || Ok(Configuration::from_env()?.port), serve)
 }
 
 async fn serve() -> anyhow::Result<()> {
