@@ -3,7 +3,7 @@
 //! account's picker nested in the cart's checkout page, and the cart's order fragments
 //! nested in the account pages.
 
-use crate::cart::{add_from_product_page, in_stock, wait_for_badge};
+use crate::cart::{add_from_product_page, in_stock, type_card, wait_for_badge};
 use anyhow::{ensure, Context, Result};
 use e2e::{Browser, Shop};
 
@@ -107,12 +107,7 @@ pub async fn signing_up_greets_the_shopper_and_account_pages_need_a_session(
         .await?;
     browser
         .wait_until("the profile shows the email", || async {
-            Ok(browser
-                .wait_for("main")
-                .await?
-                .text()
-                .await?
-                .contains(&email))
+            Ok(browser.text_of("main").await?.contains(&email))
         })
         .await?;
     wait_for_menu(&browser, "Grace").await?;
@@ -166,12 +161,7 @@ async fn save_address(shop: &Shop, browser: &Browser, name: &str) -> Result<()> 
         .await?;
     browser
         .wait_until("the saved address is listed", || async {
-            Ok(browser
-                .wait_for("main")
-                .await?
-                .text()
-                .await?
-                .contains("Rue de Rivoli 99")
+            Ok(browser.text_of("main").await?.contains("Rue de Rivoli 99")
                 && browser.texts("form [name=address_line1]").await?.is_empty())
         })
         .await
@@ -213,7 +203,7 @@ pub async fn a_guest_cart_joins_the_account_and_the_order_shows_in_the_account(
         .await?;
     browser
         .wait_until("the cart lists both products", || async {
-            let text = browser.wait_for("main").await?.text().await?;
+            let text = browser.text_of("main").await?;
             Ok(text.contains(&first.name) && text.contains(&second.name))
         })
         .await?;
@@ -237,15 +227,7 @@ pub async fn a_guest_cart_joins_the_account_and_the_order_shows_in_the_account(
         })
         .await?;
     browser.screenshot("checkout-with-saved-address").await?;
-    for (field, value) in [
-        ("card_number", cart_api::ACCEPTED_TEST_CARD),
-        ("card_expiry", "12/30"),
-        ("card_cvc", "123"),
-    ] {
-        let input = browser.wait_for(&format!("#checkout-{field}")).await?;
-        input.clear().await?;
-        input.send_keys(value).await?;
-    }
+    type_card(&browser, cart_api::ACCEPTED_TEST_CARD).await?;
     browser
         .wait_for("button.place-order")
         .await?

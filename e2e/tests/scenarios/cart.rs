@@ -94,21 +94,42 @@ pub async fn add_from_product_page(
         .await
 }
 
-/// Types a complete checkout form with `card`.
-pub async fn fill_checkout(browser: &Browser, card: &str) -> Result<()> {
-    for (field, value) in [
-        ("name", "Ada Lovelace"),
-        ("address_line1", "Hauptstraße 1"),
-        ("postal_code", "10115"),
-        ("city", "Berlin"),
-        ("card_number", card),
-        ("card_expiry", "12/30"),
-        ("card_cvc", "123"),
-    ] {
+/// Types `fields` (`name` → value) into the checkout form, over what they held.
+async fn type_into_checkout(browser: &Browser, fields: &[(&str, &str)]) -> Result<()> {
+    for (field, value) in fields {
         let input = browser.wait_for(&format!("#checkout-{field}")).await?;
         input.clear().await?;
         input.send_keys(value).await?;
     }
+    Ok(())
+}
+
+/// Types the card: `card`, a future expiry and a CVC.
+pub async fn type_card(browser: &Browser, card: &str) -> Result<()> {
+    type_into_checkout(
+        browser,
+        &[
+            ("card_number", card),
+            ("card_expiry", "12/30"),
+            ("card_cvc", "123"),
+        ],
+    )
+    .await
+}
+
+/// Types a complete checkout form with `card`.
+pub async fn fill_checkout(browser: &Browser, card: &str) -> Result<()> {
+    type_into_checkout(
+        browser,
+        &[
+            ("name", "Ada Lovelace"),
+            ("address_line1", "Hauptstraße 1"),
+            ("postal_code", "10115"),
+            ("city", "Berlin"),
+        ],
+    )
+    .await?;
+    type_card(browser, card).await?;
     browser
         .wait_for("#checkout-country")
         .await?
