@@ -167,7 +167,8 @@ pub fn order_state(status: service::OrderStatus) -> ui::OrderState {
     use service::OrderStatus::*;
     match status {
         Placed => ui::OrderState::Placed,
-        Pending | Reserved | Paid => ui::OrderState::Processing,
+        // A status a newer cart-service added is not final either.
+        Pending | Reserved | Charging | Paid | Unknown => ui::OrderState::Processing,
         Compensating | Failed => ui::OrderState::Failed,
     }
 }
@@ -347,7 +348,9 @@ mod tests {
         for status in [
             service::OrderStatus::Pending,
             service::OrderStatus::Reserved,
+            service::OrderStatus::Charging,
             service::OrderStatus::Paid,
+            service::OrderStatus::Unknown,
         ] {
             let view = order_view(order(status));
             assert_eq!(view.state, ui::OrderState::Processing);

@@ -123,6 +123,7 @@ impl Upstream {
             body: None,
             idempotency_key: None,
             headers: Vec::new(),
+            timeout: None,
         }
     }
 
@@ -153,7 +154,8 @@ impl Upstream {
             return Err(self.unavailable(format!("circuit open, skipped {what}")));
         };
         let url = format!("{}{}", self.config.base_url, call.path_and_query);
-        let deadline = Instant::now() + self.config.timeout;
+        let timeout = call.timeout.unwrap_or(self.config.timeout);
+        let deadline = Instant::now() + timeout;
         let retry_is_safe = call.method == Method::GET || call.idempotency_key.is_some();
         let mut attempt = self.send(call, &url, deadline).await;
         if let Err(error) = &attempt {
@@ -164,6 +166,12 @@ impl Upstream {
         }
         let answer = match attempt {
             Ok(answer) => answer,
+            // A deadline the caller cut shorter than the upstream's own (what was left of
+            // its budget) says nothing about the upstream: not a failure for the breaker.
+            Err(error) if error.is_timeout() && timeout < self.config.timeout => {
+                drop(permit);
+                return Err(self.unavailable(format!("{what}: out of time ({timeout:?})")));
+            }
             Err(error) => {
                 permit.failure();
                 return Err(self.unavailable(format!("{what}: {error}")));
@@ -292,9 +300,19 @@ pub struct Call<'a> {
     body: Option<Vec<u8>>,
     idempotency_key: Option<String>,
     headers: Vec<(&'static str, String)>,
+    timeout: Option<Duration>,
 }
 
 impl Call<'_> {
+    /// The most this call may take, retry included, instead of the upstream's deadline:
+    /// longer for a call known to take longer (a checkout), or shorter when it is what is
+    /// left of the caller's own budget. A call that runs out of a shortened deadline is
+    /// not counted against the upstream by the circuit breaker.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
     /// Sends `body` as JSON.
     pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self, Error> {
         let bytes = serde_json::to_vec(body)

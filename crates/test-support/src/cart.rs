@@ -7,17 +7,32 @@ use std::time::Duration;
 /// cart-service's deadline for catalog-service in tests, as in production.
 pub const UPSTREAM_TIMEOUT: Duration = Duration::from_millis(2000);
 
+/// How long a checkout holds its order in tests: as in production, so no test's pause
+/// lets another worker take a live checkout over. Tests of what happens after a crash
+/// shorten it.
+pub const CHECKOUT_LEASE: Duration = Duration::from_secs(30);
+/// How often cart-service looks for checkouts to recover in tests: often, so a test that
+/// waits for a recovery waits little.
+pub const RECOVERY_INTERVAL: Duration = Duration::from_millis(100);
+
 /// A cart-service running in this process.
 pub struct CartService {
     /// e.g. `http://127.0.0.1:41234`
     pub address: String,
     /// Direct access to its database, to arrange or inspect data.
     pub db: DatabaseConnection,
+    /// Where that database is, for more connections to it (another replica's).
+    pub database_url: String,
     server: RunningServer,
     _database: Option<FreshDatabase>,
 }
 
 impl CartService {
+    /// Keeps `database` as long as the service (it is removed when both are dropped).
+    pub fn keep(&mut self, database: FreshDatabase) {
+        self._database = Some(database);
+    }
+
     /// Stops the server; its port refuses connections after.
     pub async fn stop(&self) {
         self.server.stop().await;
@@ -38,7 +53,8 @@ pub fn service_configuration(
         catalog_service_url: catalog_url.to_owned(),
         upstream_timeout: UPSTREAM_TIMEOUT,
         reservation_ttl_seconds: 900,
-        failpoint: None,
+        checkout_lease: CHECKOUT_LEASE,
+        recovery_interval: RECOVERY_INTERVAL,
         // Tests change stock in the catalog and expect the next add to see it.
         offer_cache: std::time::Duration::ZERO,
     }
@@ -56,15 +72,29 @@ pub async fn spawn_service(database: TestDatabase, catalog_url: &str) -> Option<
 /// cart-service on a free port with the database at `database_url`, which may already
 /// hold carts and orders (that is how restarts are tested).
 pub async fn spawn_service_on(database_url: &str, catalog_url: &str) -> CartService {
-    let application =
-        cart_service::startup::Application::build(service_configuration(database_url, catalog_url))
-            .await
-            .expect("starting cart-service");
+    spawn_configured(service_configuration(database_url, catalog_url)).await
+}
+
+/// cart-service on `configuration` (see [`service_configuration`]).
+pub async fn spawn_configured(
+    configuration: cart_service::configuration::Configuration,
+) -> CartService {
+    let database_url = configuration.database_url.clone();
+    let application = cart_service::startup::Application::build(configuration)
+        .await
+        .expect("starting cart-service");
+    wrap(application, &database_url)
+}
+
+/// A cart-service a test built itself (with its own payment provider, say), running, on
+/// the database at `database_url`.
+pub fn wrap(application: cart_service::startup::Application, database_url: &str) -> CartService {
     let db = application.db.clone();
     let server = RunningServer::spawn(application.server);
     CartService {
         address: server.address.clone(),
         db,
+        database_url: database_url.to_owned(),
         server,
         _database: None,
     }

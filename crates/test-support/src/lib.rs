@@ -21,6 +21,7 @@ pub mod cart;
 pub mod catalog;
 pub mod http;
 pub mod keys;
+pub mod proxy;
 
 use sea_orm::{ConnectionTrait, Database};
 use std::path::PathBuf;

@@ -442,6 +442,37 @@ fn the_server_builder_builds_every_server_of_the_slice_table() {
     assert_eq!(declared, expected, "{SERVER}: ARG SERVERS");
 }
 
+/// Test-only code (cart-service's failpoints, which can stop or kill a checkout on request)
+/// is behind cargo features that only tests enable: no image's build turns any feature on,
+/// and no crate turns a test feature on by default.
+#[test]
+fn no_image_builds_a_test_feature() {
+    for path in DOCKERFILES {
+        for instruction in Dockerfile::read(path).stages.iter().flatten() {
+            if instruction.keyword == "RUN" && instruction.args.contains("cargo ") {
+                for flag in ["--features", "--all-features", "-F "] {
+                    assert!(
+                        !instruction.args.contains(flag),
+                        "{path}:{} builds with {flag}: {}",
+                        instruction.line,
+                        instruction.args
+                    );
+                }
+            }
+        }
+    }
+    let manifest = std::fs::read_to_string(root().join("services/cart/Cargo.toml")).unwrap();
+    let features = manifest
+        .split("[features]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .unwrap_or_default();
+    assert!(
+        features.contains("failpoints") && !features.contains("default"),
+        "cart-service's failpoints must be a feature that is off by default:\n{features}"
+    );
+}
+
 /// What compose and Kubernetes rely on: how each image starts and where things are.
 #[test]
 fn the_runtime_stages_start_as_the_contract_says() {

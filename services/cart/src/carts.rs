@@ -355,7 +355,40 @@ pub async fn empty(db: &DatabaseConnection, cart_id: &str) -> Result<LineChange,
     Ok(LineChange::Done)
 }
 
-/// Deletes the cart's lines (in the caller's transaction: placing an order does it).
+/// Takes what an order bought out of its cart, in the caller's transaction (placing the
+/// order): each line loses the ordered quantity, and goes when nothing is left of it. A
+/// line added or raised while the checkout ran keeps the difference; one the shopper
+/// removed or lowered meanwhile simply goes. A cart that is gone (merged into a user's)
+/// has nothing to take.
+pub async fn take_ordered<C: ConnectionTrait>(
+    db: &C,
+    cart_id: &str,
+    ordered: &[crate::entities::order_line::Model],
+) -> Result<(), DbErr> {
+    if !touch(db, cart_id).await? {
+        return Ok(());
+    }
+    for line in ordered {
+        cart_line::Entity::delete_many()
+            .filter(cart_line::Column::CartId.eq(cart_id))
+            .filter(cart_line::Column::ProductId.eq(line.product_id))
+            .filter(cart_line::Column::Quantity.lte(line.quantity))
+            .exec(db)
+            .await?;
+        cart_line::Entity::update_many()
+            .col_expr(
+                cart_line::Column::Quantity,
+                Expr::col(cart_line::Column::Quantity).sub(line.quantity),
+            )
+            .filter(cart_line::Column::CartId.eq(cart_id))
+            .filter(cart_line::Column::ProductId.eq(line.product_id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Deletes the cart's lines (in the caller's transaction).
 pub async fn empty_lines<C: ConnectionTrait>(db: &C, cart_id: &str) -> Result<(), DbErr> {
     cart_line::Entity::delete_many()
         .filter(cart_line::Column::CartId.eq(cart_id))

@@ -22,6 +22,8 @@ pub struct Catalog {
     glances: Upstream,
     /// Offers lately asked for changes to carts.
     cache: OfferCache,
+    /// The most one call for a checkout may take (less when its budget has less left).
+    timeout: Duration,
 }
 
 /// Offers asked of the catalog, used again for a short while: an add to a cart then needs
@@ -100,7 +102,9 @@ pub enum CommitError {
 /// Why a release did not happen.
 #[derive(Debug)]
 pub enum ReleaseError {
-    /// The catalog refused (the reservation is committed: the stock is sold).
+    /// The reservation is committed: the stock is sold.
+    Sold(Error),
+    /// The catalog refused for another reason.
     Refused(Error),
     /// No clear answer.
     Unavailable(Error),
@@ -120,6 +124,7 @@ impl Catalog {
             calls: upstream(timeout)?,
             glances: upstream(timeout.min(Duration::from_millis(800)))?,
             cache: OfferCache::new(offer_cache),
+            timeout,
         })
     }
 
@@ -161,16 +166,19 @@ impl Catalog {
         Ok(offers)
     }
 
-    /// Reserves `request` under `id` (again, if it already is: the same answer).
+    /// Reserves `request` under `id` (again, if it already is: the same answer), waiting
+    /// at most `within` for the answer.
     #[tracing::instrument(skip(self, request))]
     pub async fn reserve(
         &self,
         id: &str,
         request: &catalog::ReservationRequest,
+        within: Duration,
     ) -> Result<Reservation, ReserveError> {
         let answer = self
             .calls
             .call(HttpMethod::PUT, &paths::reservation(id))
+            .timeout(within.min(self.timeout))
             .json(request)
             .map_err(ReserveError::Unavailable)?
             .idempotency_key(id)
@@ -186,12 +194,14 @@ impl Catalog {
         }
     }
 
-    /// Makes the reservation `id` permanent: its units are sold.
+    /// Makes the reservation `id` permanent — its units are sold — waiting at most
+    /// `within` for the answer.
     #[tracing::instrument(skip(self))]
-    pub async fn commit(&self, id: &str) -> Result<(), CommitError> {
+    pub async fn commit(&self, id: &str, within: Duration) -> Result<(), CommitError> {
         let answer = self
             .calls
             .call(HttpMethod::POST, &paths::commit_reservation(id))
+            .timeout(within.min(self.timeout))
             .idempotency_key(id)
             .send_or_rejection::<Reservation>()
             .await;
@@ -215,6 +225,9 @@ impl Catalog {
         match answer {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(rejection)) if rejection.status.as_u16() == 404 => Ok(()),
+            Ok(Err(rejection)) if rejection.status.as_u16() == 409 => {
+                Err(ReleaseError::Sold(rejection.into_error()))
+            }
             Ok(Err(rejection)) => Err(ReleaseError::Refused(rejection.into_error())),
             Err(error) => Err(ReleaseError::Unavailable(error)),
         }

@@ -1,5 +1,4 @@
 use platform::config::{bind_host, database_url, var_or, ConfigError};
-use std::str::FromStr;
 use std::time::Duration;
 
 /// How cart-service runs; every field can be set from the environment.
@@ -25,9 +24,15 @@ pub struct Configuration {
     /// `CART_SERVICE__RESERVATION_TTL_SECONDS` (default 900): how long the catalog holds
     /// the stock of a checkout that is neither committed nor released.
     pub reservation_ttl_seconds: u32,
-    /// `CART_SERVICE__FAILPOINT` (unset): crash on purpose after a checkout step, for
-    /// the crash tests.
-    pub failpoint: Option<Failpoint>,
+    /// `CART_SERVICE__CHECKOUT_LEASE_MS` (default 30000): how long a worker (a checkout
+    /// request, a recovery pass) holds an order from each step of its saga. Another
+    /// replica takes an order over only after that long without a step, so it must be
+    /// longer than any one step can take (a catalog call, a charge); and it is how long a
+    /// checkout whose process died waits before it is finished.
+    pub checkout_lease: Duration,
+    /// `CART_SERVICE__RECOVERY_INTERVAL_MS` (default 5000): how often each replica looks
+    /// for checkouts whose worker is gone.
+    pub recovery_interval: Duration,
     /// `CART_SERVICE__OFFER_CACHE_MS` (default 1000): how long an offer (name, price, units
     /// available) asked of the catalog for an add or a quantity change is used again
     /// before it is asked again; 0 asks every time. Showing a cart and checking out always
@@ -35,41 +40,8 @@ pub struct Configuration {
     pub offer_cache: Duration,
 }
 
-/// Where a checkout crashes on purpose: the process exits (status 137, as if killed)
-/// right after that step's state is stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failpoint {
-    /// The stock is reserved and the order says `reserved`; nothing is charged yet.
-    AfterReserve,
-    /// The payment is taken and the order says `paid`; the reservation is not committed.
-    AfterPayment,
-}
-
-impl FromStr for Failpoint {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "after_reserve" => Ok(Failpoint::AfterReserve),
-            "after_payment" => Ok(Failpoint::AfterPayment),
-            other => Err(format!(
-                "unknown failpoint {other:?}: use after_reserve or after_payment"
-            )),
-        }
-    }
-}
-
 impl Configuration {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let failpoint: String = var_or("CART_SERVICE__FAILPOINT", String::new())?;
-        let failpoint = match failpoint.as_str() {
-            "" => None,
-            text => Some(text.parse().map_err(|reason| ConfigError {
-                key: "CART_SERVICE__FAILPOINT".into(),
-                value: text.to_owned(),
-                reason,
-            })?),
-        };
         let reservation_ttl_seconds = var_or("CART_SERVICE__RESERVATION_TTL_SECONDS", 900)?;
         let ttl_range = catalog_service_api::MIN_RESERVATION_TTL_SECONDS
             ..=catalog_service_api::MAX_RESERVATION_TTL_SECONDS;
@@ -98,20 +70,14 @@ impl Configuration {
                 2000,
             )?),
             reservation_ttl_seconds,
-            failpoint,
+            checkout_lease: Duration::from_millis(var_or(
+                "CART_SERVICE__CHECKOUT_LEASE_MS",
+                30_000,
+            )?),
+            recovery_interval: Duration::from_millis(
+                var_or("CART_SERVICE__RECOVERY_INTERVAL_MS", 5_000)?.max(10),
+            ),
             offer_cache: Duration::from_millis(var_or("CART_SERVICE__OFFER_CACHE_MS", 1000)?),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failpoints_are_named_as_documented() {
-        assert_eq!("after_reserve".parse(), Ok(Failpoint::AfterReserve));
-        assert_eq!("after_payment".parse(), Ok(Failpoint::AfterPayment));
-        assert!("after_lunch".parse::<Failpoint>().is_err());
     }
 }

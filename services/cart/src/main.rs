@@ -9,6 +9,8 @@ fn main() -> anyhow::Result<ExitCode> {
 
 async fn serve() -> anyhow::Result<()> {
     platform::telemetry::init();
+    #[cfg(feature = "failpoints")]
+    cart_service::failpoints::configure_from_env()?;
     let configuration = Configuration::from_env()?;
     let application = Application::build(configuration).await?;
     tracing::info!(port = application.server.port(), "cart-service listening");

@@ -1,18 +1,58 @@
-//! Orders in the database: each step of the checkout saga is one guarded change of an
-//! order's `status` (it only happens if the order is still where the step expects it), so
-//! a checkout and the recovery of the same order can never both take a step.
+//! Orders in the database, and who may move them.
+//!
+//! One worker at a time holds an order: the checkout request that recorded it, or later a
+//! recovery pass of any replica that [`claim`]ed it once the holder's lease ran out. Each
+//! step of the saga is one conditional change — `WHERE id = ? AND status = <the state the
+//! worker saw> AND lease_token = <its token>` — that also renews the lease; a worker that
+//! lost its order learns it from the row count and stops, never overwriting.
 
 use crate::carts;
+use crate::entities::order::OrderState;
 use crate::entities::{cart_line, order, order_line};
-use cart_service_api::{self as api, shipping_for, OrderStatus, Shortage};
+use crate::ids::new_id;
+use cart_service_api::{self as api, shipping_for, Shortage};
 use catalog_service_api::ReservedLine;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use std::collections::HashMap;
+use std::time::Duration;
+
+/// A worker's hold on one order: the token its steps carry, and for how long each step
+/// extends it. The length must exceed the longest a live worker can spend on one step, so
+/// that an order is only claimed from a worker that is gone.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    token: String,
+    length: chrono::Duration,
+}
+
+impl Lease {
+    /// A new claim, held for `length` from each step.
+    pub fn new(length: Duration) -> Self {
+        Self {
+            token: new_id(),
+            length: chrono::Duration::from_std(length).unwrap_or(chrono::Duration::MAX),
+        }
+    }
+
+    fn until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + self.length
+    }
+
+    /// Whether an order is free to be claimed at `now`: its lease ran out, or it has none
+    /// (rows an earlier version wrote) and has been quiet for a lease's length.
+    fn expired(&self, now: DateTime<Utc>) -> Condition {
+        Condition::any().add(order::Column::LeaseUntil.lt(now)).add(
+            Condition::all()
+                .add(order::Column::LeaseUntil.is_null())
+                .add(order::Column::UpdatedAt.lt(now - self.length)),
+        )
+    }
+}
 
 /// Most orders `GET /orders?owner=` lists.
 pub const MAX_LISTED: u64 = 100;
@@ -24,7 +64,7 @@ pub struct NewOrder<'a> {
     pub cart_id: &'a str,
     pub idempotency_key: &'a str,
     pub fingerprint: String,
-    pub address: &'a api::Address,
+    pub address: &'a postal_address::PostalAddress,
     pub card_last4: String,
     pub lines: &'a [cart_line::Model],
 }
@@ -47,9 +87,13 @@ pub struct Failure {
 }
 
 /// Records a `pending` order with the cart's lines (their quantities and remembered
-/// prices), holding the cart for this checkout.
+/// prices), holding the cart for this checkout, and the order for `lease`'s worker.
 #[tracing::instrument(skip_all, fields(order_id = %new.id))]
-pub async fn record(db: &DatabaseConnection, new: NewOrder<'_>) -> Result<Recorded, DbErr> {
+pub async fn record(
+    db: &DatabaseConnection,
+    new: NewOrder<'_>,
+    lease: &Lease,
+) -> Result<Recorded, DbErr> {
     let subtotal: i64 = new
         .lines
         .iter()
@@ -63,7 +107,9 @@ pub async fn record(db: &DatabaseConnection, new: NewOrder<'_>) -> Result<Record
         active_cart_id: Some(new.cart_id.to_owned()),
         idempotency_key: new.idempotency_key.to_owned(),
         request_fingerprint: new.fingerprint,
-        status: OrderStatus::Pending.as_str().to_owned(),
+        state: OrderState::Pending,
+        lease_token: Some(lease.token.clone()),
+        lease_until: Some(lease.until(now)),
         failure_code: None,
         failure_message: None,
         shortages: None,
@@ -71,12 +117,12 @@ pub async fn record(db: &DatabaseConnection, new: NewOrder<'_>) -> Result<Record
         shipping_minor: shipping_for(subtotal),
         total_minor: subtotal + shipping_for(subtotal),
         currency: api::CURRENCY.to_owned(),
-        ship_name: new.address.name.trim().to_owned(),
-        ship_line1: new.address.line1.trim().to_owned(),
-        ship_line2: new.address.line2.trim().to_owned(),
-        ship_postal_code: new.address.postal_code.trim().to_owned(),
-        ship_city: new.address.city.trim().to_owned(),
-        ship_country: new.address.country.trim().to_owned(),
+        ship_name: new.address.name.clone(),
+        ship_line1: new.address.address_line1.clone(),
+        ship_line2: new.address.address_line2.clone(),
+        ship_postal_code: new.address.postal_code.clone(),
+        ship_city: new.address.city.clone(),
+        ship_country: new.address.country.clone(),
         card_last4: new.card_last4,
         payment_ref: None,
         created_at: now,
@@ -122,7 +168,7 @@ pub async fn record(db: &DatabaseConnection, new: NewOrder<'_>) -> Result<Record
 }
 
 #[tracing::instrument(skip(db))]
-pub async fn by_id(db: &DatabaseConnection, id: &str) -> Result<Option<order::Model>, DbErr> {
+pub async fn by_id<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<order::Model>, DbErr> {
     order::Entity::find_by_id(id).one(db).await
 }
 
@@ -194,31 +240,76 @@ pub async fn give_to<C: ConnectionTrait>(
     Ok(given.rows_affected)
 }
 
-/// Orders whose saga has not ended, oldest first; with `quiet_since`, only those not
-/// changed since then.
-#[tracing::instrument(skip(db))]
-pub async fn unfinished(
+/// Orders whose saga has not ended and whose worker is gone (see [`Lease::expired`]),
+/// oldest first, at most `limit`: what a recovery pass may claim.
+#[tracing::instrument(skip(db, lease))]
+pub async fn claimable(
     db: &DatabaseConnection,
-    quiet_since: Option<DateTime<Utc>>,
+    lease: &Lease,
+    limit: u64,
 ) -> Result<Vec<order::Model>, DbErr> {
-    let mut query = order::Entity::find().filter(order::Column::Status.is_in([
-        OrderStatus::Pending.as_str(),
-        OrderStatus::Reserved.as_str(),
-        OrderStatus::Paid.as_str(),
-        OrderStatus::Compensating.as_str(),
-    ]));
-    if let Some(since) = quiet_since {
-        query = query.filter(order::Column::UpdatedAt.lt(since));
-    }
-    query.order_by_asc(order::Column::CreatedAt).all(db).await
+    order::Entity::find()
+        .filter(order::Column::State.is_in(OrderState::UNFINISHED))
+        .filter(lease.expired(Utc::now()))
+        .order_by_asc(order::Column::CreatedAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Whether `order`'s worker is gone, as [`claimable`] judges it (leases of `length`).
+pub fn is_claimable(order: &order::Model, length: Duration) -> bool {
+    let now = Utc::now();
+    let length = chrono::Duration::from_std(length).unwrap_or(chrono::Duration::MAX);
+    !order.state.is_final()
+        && match order.lease_until {
+            Some(until) => until < now,
+            None => order.updated_at < now - length,
+        }
+}
+
+/// Takes `order` over for `lease`'s worker if it is still in the state it was seen in
+/// and its worker is still gone. `false`: another worker has it.
+#[tracing::instrument(skip_all, fields(order_id = %order.id))]
+pub async fn claim(
+    db: &DatabaseConnection,
+    order: &order::Model,
+    lease: &Lease,
+) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let claimed = order::Entity::update_many()
+        .col_expr(order::Column::LeaseToken, Expr::value(lease.token.clone()))
+        .col_expr(order::Column::LeaseUntil, Expr::value(lease.until(now)))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .filter(order::Column::Id.eq(order.id.as_str()))
+        .filter(order::Column::State.eq(order.state))
+        .filter(lease.expired(now))
+        .exec(db)
+        .await?;
+    Ok(claimed.rows_affected == 1)
+}
+
+/// Lets go of an order that is not final, so that the next recovery pass of any replica
+/// may claim it at once (a checkout that ran out of its budget, a step that must wait).
+#[tracing::instrument(skip(db, lease))]
+pub async fn let_go(db: &DatabaseConnection, order_id: &str, lease: &Lease) -> Result<(), DbErr> {
+    order::Entity::update_many()
+        .col_expr(order::Column::LeaseUntil, Expr::value(Utc::now()))
+        .filter(order::Column::Id.eq(order_id))
+        .filter(order::Column::LeaseToken.eq(lease.token.as_str()))
+        .exec(db)
+        .await
+        .map(drop)
 }
 
 /// `pending` → `reserved`: the catalog holds the stock, at the prices (and under the
-/// names) in `reserved`, which become the order's prices and totals. `None` if the order was no longer pending.
-#[tracing::instrument(skip(db, reserved))]
+/// names) in `reserved`, which become the order's prices and totals. `None` if the order
+/// was no longer pending, or no longer this worker's.
+#[tracing::instrument(skip(db, lease, reserved))]
 pub async fn mark_reserved(
     db: &DatabaseConnection,
     order_id: &str,
+    lease: &Lease,
     reserved: &[ReservedLine],
 ) -> Result<Option<order::Model>, DbErr> {
     let tx = db.begin().await?;
@@ -240,7 +331,7 @@ pub async fn mark_reserved(
         .map(|line| line.unit_price_minor * i64::from(line.quantity))
         .sum();
     let shipping = shipping_for(subtotal);
-    let moved = step(order_id, &[OrderStatus::Pending], OrderStatus::Reserved)
+    let moved = step(order_id, OrderState::Pending, OrderState::Reserved, lease)
         .col_expr(order::Column::SubtotalMinor, Expr::value(subtotal))
         .col_expr(order::Column::ShippingMinor, Expr::value(shipping))
         .col_expr(order::Column::TotalMinor, Expr::value(subtotal + shipping))
@@ -253,31 +344,67 @@ pub async fn mark_reserved(
     by_id(db, order_id).await
 }
 
-/// `reserved` → `paid`, with the provider's reference. `false` if it was no longer
-/// reserved.
-#[tracing::instrument(skip(db))]
+/// `reserved` → `charging`, written before the provider is asked: from here on, whether
+/// the order was charged is a question for the provider. `false` if it was no longer
+/// reserved, or no longer this worker's.
+#[tracing::instrument(skip(db, lease))]
+pub async fn mark_charging(
+    db: &DatabaseConnection,
+    order_id: &str,
+    lease: &Lease,
+) -> Result<bool, DbErr> {
+    moved(
+        step(order_id, OrderState::Reserved, OrderState::Charging, lease)
+            .exec(db)
+            .await?,
+    )
+}
+
+/// `charging` → `paid`, with the provider's reference. `false` if it was no longer
+/// charging, or no longer this worker's.
+#[tracing::instrument(skip(db, lease))]
 pub async fn mark_paid(
     db: &DatabaseConnection,
     order_id: &str,
+    lease: &Lease,
     payment_ref: &str,
 ) -> Result<bool, DbErr> {
-    let moved = step(order_id, &[OrderStatus::Reserved], OrderStatus::Paid)
-        .col_expr(order::Column::PaymentRef, Expr::value(payment_ref))
-        .exec(db)
-        .await?;
-    Ok(moved.rows_affected > 0)
+    moved(
+        step(order_id, OrderState::Charging, OrderState::Paid, lease)
+            .col_expr(order::Column::PaymentRef, Expr::value(payment_ref))
+            .exec(db)
+            .await?,
+    )
 }
 
-/// `paid` → `placed`: the order is done and its cart emptied, in one transaction. `None`
-/// if it was no longer paid.
-#[tracing::instrument(skip(db, order), fields(order_id = %order.id))]
+/// `from` (`paid`, or `compensating` when the catalog says the stock was sold after all)
+/// → `placed`: the order is done, and exactly the ordered quantities leave its cart —
+/// lines added or raised while the checkout ran stay for the next one. One transaction.
+/// `None` if it was no longer in `from`, or no longer this worker's.
+#[tracing::instrument(skip(db, lease))]
 pub async fn place(
     db: &DatabaseConnection,
-    order: &order::Model,
+    order_id: &str,
+    from: OrderState,
+    lease: &Lease,
 ) -> Result<Option<order::Model>, DbErr> {
+    // The write comes first: on SQLite it takes the write lock before anything is read
+    // (a transaction that read first could not write after another writer committed).
     let tx = db.begin().await?;
-    let moved = step(&order.id, &[OrderStatus::Paid], OrderStatus::Placed)
+    let moved = step(order_id, from, OrderState::Placed, lease)
         .col_expr(order::Column::PlacedAt, Expr::value(Utc::now()))
+        .col_expr(
+            order::Column::FailureCode,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            order::Column::FailureMessage,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            order::Column::Shortages,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(
             order::Column::ActiveCartId,
             Expr::value(Option::<String>::None),
@@ -287,18 +414,25 @@ pub async fn place(
     if moved.rows_affected == 0 {
         return Ok(None);
     }
-    carts::empty_lines(&tx, &order.cart_id).await?;
+    let Some(order) = by_id(&tx, order_id).await? else {
+        return Ok(None);
+    };
+    let ordered = lines(&tx, order_id).await?;
+    carts::take_ordered(&tx, &order.cart_id, &ordered).await?;
     tx.commit().await?;
-    by_id(db, &order.id).await
+    by_id(db, order_id).await
 }
 
-/// Any of `pending`, `reserved`, `paid` → `compensating`, recording why. The cart is free
-/// for another checkout from here on: this one will not place an order. `false` if the
-/// order had moved on already.
-#[tracing::instrument(skip(db))]
+/// `from` (any state before `paid`, or `paid` when the catalog no longer holds the stock)
+/// → `compensating`, recording why. The cart is free for another checkout from here on:
+/// this one will not place an order. `false` if the order had moved on, or is no longer
+/// this worker's.
+#[tracing::instrument(skip(db, lease))]
 pub async fn start_compensating(
     db: &DatabaseConnection,
     order_id: &str,
+    from: OrderState,
+    lease: &Lease,
     failure: &Failure,
 ) -> Result<bool, DbErr> {
     let shortages = if failure.shortages.is_empty() {
@@ -306,59 +440,71 @@ pub async fn start_compensating(
     } else {
         serde_json::to_string(&failure.shortages).ok()
     };
-    let moved = step(
-        order_id,
-        &[
-            OrderStatus::Pending,
-            OrderStatus::Reserved,
-            OrderStatus::Paid,
-        ],
-        OrderStatus::Compensating,
+    moved(
+        step(order_id, from, OrderState::Compensating, lease)
+            .col_expr(
+                order::Column::FailureCode,
+                Expr::value(failure.code.clone()),
+            )
+            .col_expr(
+                order::Column::FailureMessage,
+                Expr::value(failure.message.clone()),
+            )
+            .col_expr(order::Column::Shortages, Expr::value(shortages))
+            .col_expr(
+                order::Column::ActiveCartId,
+                Expr::value(Option::<String>::None),
+            )
+            .exec(db)
+            .await?,
     )
-    .col_expr(
-        order::Column::FailureCode,
-        Expr::value(failure.code.clone()),
-    )
-    .col_expr(
-        order::Column::FailureMessage,
-        Expr::value(failure.message.clone()),
-    )
-    .col_expr(order::Column::Shortages, Expr::value(shortages))
-    .col_expr(
-        order::Column::ActiveCartId,
-        Expr::value(Option::<String>::None),
-    )
-    .exec(db)
-    .await?;
-    Ok(moved.rows_affected > 0)
 }
 
-/// `compensating` → `failed`: the stock is back and the payment refunded.
-#[tracing::instrument(skip(db))]
-pub async fn mark_failed(db: &DatabaseConnection, order_id: &str) -> Result<bool, DbErr> {
-    let moved = step(order_id, &[OrderStatus::Compensating], OrderStatus::Failed)
+/// `compensating` → `failed`: the stock is back and any charge refunded.
+#[tracing::instrument(skip(db, lease))]
+pub async fn mark_failed(
+    db: &DatabaseConnection,
+    order_id: &str,
+    lease: &Lease,
+) -> Result<bool, DbErr> {
+    moved(
+        step(
+            order_id,
+            OrderState::Compensating,
+            OrderState::Failed,
+            lease,
+        )
         .exec(db)
-        .await?;
-    Ok(moved.rows_affected > 0)
+        .await?,
+    )
 }
 
-/// The update that moves the order from one of `from` to `to`, and only then.
+fn moved(result: sea_orm::UpdateResult) -> Result<bool, DbErr> {
+    Ok(result.rows_affected == 1)
+}
+
+/// The update that moves the order from `from` to `to` — only if it is still in `from`
+/// and still held by `lease` — and renews the lease, or ends it when `to` is final.
 fn step(
     order_id: &str,
-    from: &[OrderStatus],
-    to: OrderStatus,
+    from: OrderState,
+    to: OrderState,
+    lease: &Lease,
 ) -> sea_orm::UpdateMany<order::Entity> {
+    let now = Utc::now();
+    let (token, until) = if to.is_final() {
+        (None, None)
+    } else {
+        (Some(lease.token.clone()), Some(lease.until(now)))
+    };
     order::Entity::update_many()
-        .col_expr(order::Column::Status, Expr::value(to.as_str()))
-        .col_expr(order::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(order::Column::State, Expr::value(to))
+        .col_expr(order::Column::UpdatedAt, Expr::value(now))
+        .col_expr(order::Column::LeaseToken, Expr::value(token))
+        .col_expr(order::Column::LeaseUntil, Expr::value(until))
         .filter(order::Column::Id.eq(order_id))
-        .filter(order::Column::Status.is_in(from.iter().map(|status| status.as_str())))
-}
-
-/// The order's status (an unknown one, which only a newer version could have written,
-/// reads as `pending`: not final, so nobody treats it as done).
-pub fn status_of(order: &order::Model) -> OrderStatus {
-    OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Pending)
+        .filter(order::Column::State.eq(from))
+        .filter(order::Column::LeaseToken.eq(lease.token.as_str()))
 }
 
 /// Why it failed, or is being undone; `None` while it can still succeed.
@@ -377,7 +523,7 @@ pub fn failure_of(order: &order::Model) -> Option<Failure> {
 
 /// The order as the API shows it.
 pub fn to_api(order: order::Model, lines: Vec<order_line::Model>) -> api::Order {
-    let status = status_of(&order);
+    let status = order.state.status();
     let failure = failure_of(&order).map(|failure| api::OrderFailure {
         code: failure.code,
         message: failure.message,

@@ -1,58 +1,69 @@
 //! The checkout saga: how an order goes from `pending` to `placed`, or is undone.
 //!
 //! ```text
-//! pending ──reserve──► reserved ──charge──► paid ──commit──► placed
-//!    │                    │                  │
-//!    └────────────────────┴──────────────────┴──► compensating ──► failed
-//!                               (release the reservation, refund a payment)
+//! pending ──reserve──► reserved ──► charging ──charge──► paid ──commit──► placed
+//!    │                    │            │                   │
+//!    └────────────────────┴────────────┴───────────────────┴──► compensating ──► failed
+//!                              (release the reservation, refund a charge)
 //! ```
 //!
-//! Each state is stored before the next step starts, so after a crash [`crate::recovery`]
-//! knows what was done: before payment an order is undone (`interrupted`), once paid it is
-//! finished. Steps towards the catalog are idempotent by the order's id (its reservation's
-//! id), so doing a step again after a crash or a timeout does it once.
+//! A [`Worker`] moves one order it holds (`crate::orders::Lease`): the request that
+//! recorded it, or — once that worker is gone — a recovery pass of any replica that
+//! claimed it ([`Saga::recover`]). Each state is stored before the step that follows it,
+//! and each step is conditional on the state the worker saw and on its lease, so two
+//! workers never both take a step, and whoever takes over knows what was done:
+//!
+//! - before `charging`, nothing was charged: the order is undone (`interrupted`);
+//! - `charging` is written *before* the provider is asked, and the provider is asked by
+//!   the order's id (its idempotency key): a worker that finds an order `charging` asks
+//!   the provider whether it charged, then finishes or undoes it — it never guesses;
+//! - once `paid`, the order is finished (placed) unless the catalog no longer holds its
+//!   stock; then it is undone and the charge refunded;
+//! - undoing releases the reservation and refunds a charge, both safe to repeat.
+//!
+//! Steps towards the catalog and the provider are idempotent by the order's id, so doing
+//! a step again after a crash or a timeout does it once.
 
 use crate::catalog::{Catalog, CommitError, ReleaseError, ReserveError};
-use crate::configuration::Failpoint;
+use crate::entities::order::OrderState;
 use crate::entities::{order, order_line};
-use crate::orders::{self, status_of, Failure};
-use crate::payment::{PaymentError, PaymentProvider, PaymentRef};
-use cart_service_api::{codes, Card, OrderStatus, Shortage};
+use crate::failpoints;
+use crate::orders::{self, Failure, Lease};
+use crate::payment::{Charge, PaymentError, PaymentProvider};
+use cart_service_api::{codes, Shortage};
 use catalog_service_api::{OutOfStock, ReservationLine, ReservationRequest, ReservationState};
-use platform::database::DbResultExt;
-use platform::Error;
-use sea_orm::DatabaseConnection;
+use payment_card::Card;
+use sea_orm::{DatabaseConnection, DbErr};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// How often a checkout tries a commit while the catalog does not answer, before the
-/// order is left `paid` for the recovery to finish.
-pub const COMMIT_ATTEMPTS: u32 = 3;
-/// The wait before the first retry of a commit; it doubles each time.
+/// The wait before the first retry of a commit the catalog did not answer; it doubles
+/// each time, for as long as the checkout's budget lasts.
 const COMMIT_BACKOFF: Duration = Duration::from_millis(200);
 
 /// Where a checkout ended up.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Stock sold, payment taken, cart emptied.
+    /// Stock sold, payment taken, the ordered quantities out of the cart.
     Placed(order::Model),
     /// It will not be placed: `failed`, or `compensating` while the undoing waits for the
-    /// catalog. Its failure says why.
+    /// catalog or the provider. Its failure says why.
     Failed(order::Model),
-    /// Not decided yet: paid but not committed (the catalog did not answer), or another
-    /// request is still working on it.
+    /// Not decided yet: the catalog or the provider has not answered, or another worker
+    /// holds the order. A recovery pass finishes it.
     Unfinished(order::Model),
 }
 
 impl Outcome {
     /// What the stored order says.
     pub fn of(order: order::Model) -> Self {
-        match status_of(&order) {
-            OrderStatus::Placed => Outcome::Placed(order),
-            OrderStatus::Failed | OrderStatus::Compensating => Outcome::Failed(order),
-            OrderStatus::Pending | OrderStatus::Reserved | OrderStatus::Paid => {
-                Outcome::Unfinished(order)
-            }
+        match order.state {
+            OrderState::Placed => Outcome::Placed(order),
+            OrderState::Failed | OrderState::Compensating => Outcome::Failed(order),
+            OrderState::Pending
+            | OrderState::Reserved
+            | OrderState::Charging
+            | OrderState::Paid => Outcome::Unfinished(order),
         }
     }
 
@@ -63,22 +74,150 @@ impl Outcome {
     }
 }
 
+/// Why the saga could not go on. None of these is the shopper's fault or a business
+/// refusal (those are [`Outcome::Failed`]); the route answers them as its own failure.
+#[derive(Debug, thiserror::Error)]
+pub enum SagaError {
+    #[error("the cart database failed while {doing}")]
+    Database {
+        doing: &'static str,
+        #[source]
+        source: DbErr,
+    },
+    #[error("order {0} is gone")]
+    Vanished(String),
+    /// A test stopped the checkout at a failpoint (`crate::failpoints`).
+    #[error("stopped at failpoint {0}")]
+    Abandoned(&'static str),
+}
+
+trait Doing<T> {
+    fn doing(self, doing: &'static str) -> Result<T, SagaError>;
+}
+
+impl<T> Doing<T> for Result<T, DbErr> {
+    fn doing(self, doing: &'static str) -> Result<T, SagaError> {
+        self.map_err(|source| SagaError::Database { doing, source })
+    }
+}
+
 /// What runs checkouts: the cart database, the catalog, the payment provider.
 pub struct Saga {
     pub db: DatabaseConnection,
     pub catalog: Arc<Catalog>,
     pub payments: Arc<dyn PaymentProvider>,
     pub reservation_ttl_seconds: u32,
-    pub failpoint: Option<Failpoint>,
+    /// How long a worker holds an order from each step: longer than any one step can take
+    /// (a catalog call, a charge), so that only the orders of workers that are gone are
+    /// taken over.
+    pub lease: Duration,
 }
 
 impl Saga {
-    /// Takes a `pending` order (just recorded) through every step, charging `card`.
+    /// A new claim on an order, for a checkout about to record one.
+    pub fn new_lease(&self) -> Lease {
+        Lease::new(self.lease)
+    }
+
+    /// Takes a `pending` order that `lease` holds (just recorded) through every step,
+    /// charging `card`, within `budget`. What is not decided by then is let go of,
+    /// [`Outcome::Unfinished`], for a recovery pass to finish.
     #[tracing::instrument(skip_all, fields(order_id = %order.id))]
-    pub async fn run(&self, order: order::Model, card: &Card) -> Result<Outcome, Error> {
-        let lines = orders::lines(&self.db, &order.id)
+    pub async fn checkout(
+        &self,
+        order: order::Model,
+        lease: Lease,
+        card: &Card,
+        budget: Duration,
+    ) -> Result<Outcome, SagaError> {
+        let worker = Worker {
+            saga: self,
+            lease,
+            deadline: Instant::now() + budget,
+            commit_attempts: u32::MAX,
+        };
+        failpoints::reached(failpoints::AFTER_RECORD).await?;
+        let order = match worker.reserve(order).await? {
+            Step::Next(order) => order,
+            Step::Done(outcome) => return Ok(outcome),
+        };
+        failpoints::reached(failpoints::AFTER_RESERVE).await?;
+        worker.charge(order, card).await
+    }
+
+    /// Claims `order` — an unfinished one whose worker is gone — and finishes or undoes
+    /// it: `None` when another worker claimed it first (or it moved on).
+    #[tracing::instrument(skip_all, fields(order_id = %order.id, state = ?order.state))]
+    pub async fn recover(&self, order: order::Model) -> Result<Option<Outcome>, SagaError> {
+        let lease = self.new_lease();
+        if !orders::claim(&self.db, &order, &lease)
             .await
-            .or_db_error("loading an order's lines")?;
+            .doing("claiming an order")?
+        {
+            return Ok(None);
+        }
+        let worker = Worker {
+            saga: self,
+            lease,
+            // One attempt at each call: a pass must not wait out backoffs per order while
+            // the catalog is down; the next pass is the retry.
+            deadline: Instant::now() + self.lease / 2,
+            commit_attempts: 1,
+        };
+        let outcome = match order.state {
+            // Nothing was charged before `charging` was stored.
+            OrderState::Pending | OrderState::Reserved => {
+                worker
+                    .compensate(&order.id, order.state, interrupted())
+                    .await?
+            }
+            OrderState::Charging => worker.settle_charge(order).await?,
+            OrderState::Paid => worker.commit_and_place(order).await?,
+            OrderState::Compensating => worker.finish_compensating(order).await?,
+            OrderState::Placed | OrderState::Failed => Outcome::of(order),
+        };
+        Ok(Some(outcome))
+    }
+
+    async fn load(&self, order_id: &str) -> Result<order::Model, SagaError> {
+        orders::by_id(&self.db, order_id)
+            .await
+            .doing("loading an order")?
+            .ok_or_else(|| SagaError::Vanished(order_id.to_owned()))
+    }
+}
+
+/// One worker's hold on one order, and the time it has for it.
+struct Worker<'s> {
+    saga: &'s Saga,
+    lease: Lease,
+    /// When the worker stops waiting for the catalog and lets go of the order.
+    deadline: Instant,
+    /// How often a commit the catalog does not answer is tried (within the deadline).
+    commit_attempts: u32,
+}
+
+/// After a step: on to the next, or done (for now).
+enum Step {
+    Next(order::Model),
+    Done(Outcome),
+}
+
+impl Worker<'_> {
+    fn db(&self) -> &DatabaseConnection {
+        &self.saga.db
+    }
+
+    /// What is left of the deadline (the most the next call may take).
+    fn left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// `pending` → `reserved`, or undone when the stock cannot be had.
+    async fn reserve(&self, order: order::Model) -> Result<Step, SagaError> {
+        let lines = orders::lines(self.db(), &order.id)
+            .await
+            .doing("loading an order's lines")?;
         let request = ReservationRequest {
             lines: lines
                 .iter()
@@ -87,59 +226,73 @@ impl Saga {
                     quantity: line.quantity,
                 })
                 .collect(),
-            ttl_seconds: self.reservation_ttl_seconds,
+            ttl_seconds: self.saga.reservation_ttl_seconds,
         };
-        let reserved = match self.catalog.reserve(&order.id, &request).await {
+        let failure = match self
+            .saga
+            .catalog
+            .reserve(&order.id, &request, self.left())
+            .await
+        {
             Ok(reservation) if reservation.state == ReservationState::Held => {
-                orders::mark_reserved(&self.db, &order.id, &reservation.lines)
-                    .await
-                    .or_db_error("storing a reservation")?
+                return match orders::mark_reserved(
+                    self.db(),
+                    &order.id,
+                    &self.lease,
+                    &reservation.lines,
+                )
+                .await
+                .doing("storing a reservation")?
+                {
+                    Some(order) => Ok(Step::Next(order)),
+                    None => self.lost(&order.id).await.map(Step::Done),
+                };
             }
             // A reservation under this id that is over already (it cannot be, for a new
             // order, but then it holds no stock for it).
             Ok(reservation) => {
                 tracing::error!(state = ?reservation.state, "a new order's reservation is not held");
-                return self.compensate(&order.id, reservation_expired()).await;
+                reservation_expired()
             }
-            Err(ReserveError::OutOfStock(short)) => {
-                return self
-                    .compensate(&order.id, out_of_stock(&short, &lines))
-                    .await;
-            }
+            Err(ReserveError::OutOfStock(short)) => out_of_stock(&short, &lines),
             Err(ReserveError::Refused(error)) => {
                 tracing::warn!(%error, "the catalog refused the reservation");
-                let failure = Failure {
+                Failure {
                     code: error.code().to_owned(),
                     message: error.to_string(),
                     shortages: Vec::new(),
-                };
-                return self.compensate(&order.id, failure).await;
+                }
             }
+            // It may have been made all the same: undoing releases it.
             Err(ReserveError::Unavailable(error)) => {
                 tracing::warn!(%error, "no answer to the reservation");
-                return self.compensate(&order.id, catalog_unavailable()).await;
+                catalog_unavailable()
             }
         };
-        let Some(order) = reserved else {
-            return self.current(&order.id).await;
-        };
-        self.crash_if(Failpoint::AfterReserve);
+        self.compensate(&order.id, OrderState::Pending, failure)
+            .await
+            .map(Step::Done)
+    }
 
-        match self
+    /// `reserved` → `charging` → the provider charges `card` → `paid` → committed and
+    /// placed; undone when the card is declined.
+    async fn charge(&self, order: order::Model, card: &Card) -> Result<Outcome, SagaError> {
+        if !orders::mark_charging(self.db(), &order.id, &self.lease)
+            .await
+            .doing("storing that an order is being charged")?
+        {
+            return self.lost(&order.id).await;
+        }
+        failpoints::reached(failpoints::BEFORE_CHARGE).await?;
+        let charged = self
+            .saga
             .payments
             .charge(&order.id, order.total_minor, &order.currency, card)
-            .await
-        {
-            Ok(payment) => {
-                let paid = orders::mark_paid(&self.db, &order.id, &payment.0)
-                    .await
-                    .or_db_error("storing a payment")?;
-                if !paid {
-                    // Someone else undid the order meanwhile: it must not keep the money.
-                    tracing::warn!("order moved on while it was being paid: refunding");
-                    self.refund(&payment).await?;
-                    return self.current(&order.id).await;
-                }
+            .await;
+        match charged {
+            Ok(charge) => {
+                failpoints::reached(failpoints::AFTER_CHARGE).await?;
+                self.paid(order, charge).await
             }
             Err(PaymentError::Declined { message }) => {
                 let failure = Failure {
@@ -147,128 +300,203 @@ impl Saga {
                     message,
                     shortages: Vec::new(),
                 };
-                return self.compensate(&order.id, failure).await;
+                self.compensate(&order.id, OrderState::Charging, failure)
+                    .await
             }
-            // Whether it charged is not known: the order stays `reserved`, and the recovery
-            // undoes it once it has been quiet for a while.
-            Err(PaymentError::Failed(error)) => {
-                return Err(Error::Internal(error.context("charging an order")));
+            Err(PaymentError::Unanswered(error)) => {
+                tracing::warn!(%error, "the payment provider did not answer: asking it whether it charged");
+                self.settle_charge(order).await
             }
         }
-        self.crash_if(Failpoint::AfterPayment);
-
-        let order = self.load(&order.id).await?;
-        self.commit_and_place(order, COMMIT_ATTEMPTS).await
     }
 
-    /// `paid` → `placed`: commits the reservation, then places the order and empties its
-    /// cart. A reservation the catalog no longer holds (it expired) is undone and refunded;
-    /// a catalog that does not answer `attempts` times leaves the order `paid`, for the
-    /// recovery.
-    #[tracing::instrument(skip_all, fields(order_id = %order.id))]
-    pub async fn commit_and_place(
-        &self,
-        order: order::Model,
-        attempts: u32,
-    ) -> Result<Outcome, Error> {
+    /// A `charging` order whose charge is not known: the provider is asked. Charged: on
+    /// to `paid` and placed. Not charged: undone — truly nothing was charged. The provider
+    /// does not answer: let go of, for the next pass to ask again.
+    async fn settle_charge(&self, order: order::Model) -> Result<Outcome, SagaError> {
+        match self.saga.payments.charge_of(&order.id).await {
+            Ok(Some(charge)) if !charge.refunded => self.paid(order, charge).await,
+            Ok(_) => {
+                self.compensate(&order.id, OrderState::Charging, payment_unavailable())
+                    .await
+            }
+            Err(error) => {
+                tracing::warn!(%error, "the payment provider cannot say whether it charged");
+                self.let_go(&order.id).await
+            }
+        }
+    }
+
+    /// `charging` → `paid` with `charge`, then committed and placed.
+    async fn paid(&self, order: order::Model, charge: Charge) -> Result<Outcome, SagaError> {
+        if charge.refunded
+            || !orders::mark_paid(self.db(), &order.id, &self.lease, &charge.reference)
+                .await
+                .doing("storing a payment")?
+        {
+            // Another worker has the order now: it asks the provider itself.
+            return self.lost(&order.id).await;
+        }
+        failpoints::reached(failpoints::AFTER_PAYMENT).await?;
+        let order = self.saga.load(&order.id).await?;
+        self.commit_and_place(order).await
+    }
+
+    /// `paid` → `placed`: commits the reservation, then places the order. A reservation
+    /// the catalog no longer holds (it expired) is undone and the charge refunded; a
+    /// catalog that does not answer within the deadline leaves the order `paid`, let go
+    /// of for a recovery pass.
+    async fn commit_and_place(&self, order: order::Model) -> Result<Outcome, SagaError> {
         let mut backoff = COMMIT_BACKOFF;
-        for attempt in 1..=attempts {
-            match self.catalog.commit(&order.id).await {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.saga.catalog.commit(&order.id, self.left()).await {
                 Ok(()) => {
-                    return match orders::place(&self.db, &order)
+                    failpoints::reached(failpoints::AFTER_COMMIT).await?;
+                    return match orders::place(self.db(), &order.id, OrderState::Paid, &self.lease)
                         .await
-                        .or_db_error("placing an order")?
+                        .doing("placing an order")?
                     {
                         Some(placed) => {
                             tracing::info!("order placed");
                             Ok(Outcome::Placed(placed))
                         }
-                        None => self.current(&order.id).await,
+                        None => self.lost(&order.id).await,
                     };
                 }
                 Err(CommitError::Gone(error)) => {
                     tracing::warn!(%error, "the reservation is gone: undoing the order");
-                    return self.compensate(&order.id, reservation_expired()).await;
+                    return self
+                        .compensate(&order.id, OrderState::Paid, reservation_expired())
+                        .await;
                 }
                 Err(CommitError::Unavailable(error)) => {
                     tracing::warn!(%error, attempt, "no answer to the commit");
-                    if attempt < attempts {
-                        tokio::time::sleep(backoff).await;
-                        backoff *= 2;
+                    if attempt >= self.commit_attempts || self.left() <= backoff * 2 {
+                        tracing::info!("leaving the order paid: a recovery pass will commit it");
+                        return self.let_go(&order.id).await;
                     }
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
                 }
             }
         }
-        tracing::warn!("leaving the order paid: the recovery will commit it");
-        Ok(Outcome::Unfinished(order))
     }
 
-    /// Undoes an order that will not be placed: records why (`compensating`), then
-    /// releases its reservation and refunds its payment ([`Saga::finish_compensating`]).
-    #[tracing::instrument(skip(self))]
-    pub async fn compensate(&self, order_id: &str, failure: Failure) -> Result<Outcome, Error> {
-        let started = orders::start_compensating(&self.db, order_id, &failure)
+    /// Undoes an order that will not be placed: records why (`from` → `compensating`),
+    /// then releases its reservation and refunds any charge.
+    async fn compensate(
+        &self,
+        order_id: &str,
+        from: OrderState,
+        failure: Failure,
+    ) -> Result<Outcome, SagaError> {
+        if !orders::start_compensating(self.db(), order_id, from, &self.lease, &failure)
             .await
-            .or_db_error("starting to undo an order")?;
-        let order = self.load(order_id).await?;
-        if !started && status_of(&order) != OrderStatus::Compensating {
-            // Already placed or failed by someone else: that is the outcome.
-            return Ok(Outcome::of(order));
+            .doing("starting to undo an order")?
+        {
+            return self.lost(order_id).await;
         }
+        failpoints::reached(failpoints::BEFORE_UNDO).await?;
+        let order = self.saga.load(order_id).await?;
         self.finish_compensating(order).await
     }
 
     /// `compensating` → `failed`: releases the reservation (one the catalog never made is
-    /// fine) and refunds the payment, if any. While the catalog does not answer the order
-    /// stays `compensating` for the recovery; its stock comes back at the reservation's
-    /// TTL anyway, and nothing was charged or the refund waits with it.
-    #[tracing::instrument(skip_all, fields(order_id = %order.id))]
-    pub async fn finish_compensating(&self, order: order::Model) -> Result<Outcome, Error> {
-        match self.catalog.release(&order.id).await {
+    /// fine) and refunds the charge, if one was taken (the provider is asked, by the
+    /// order's id: a charge the order never recorded is refunded too). While the catalog
+    /// or the provider does not answer, the order stays `compensating`, let go of for a
+    /// recovery pass; its stock comes back at the reservation's TTL anyway.
+    async fn finish_compensating(&self, order: order::Model) -> Result<Outcome, SagaError> {
+        match self.saga.catalog.release(&order.id).await {
             Ok(()) => {}
-            Err(ReleaseError::Unavailable(error)) => {
-                tracing::warn!(%error, "release not confirmed: the recovery will retry it");
-                return Ok(Outcome::Failed(order));
-            }
+            Err(ReleaseError::Sold(error)) => return self.sold_after_all(order, error).await,
             Err(ReleaseError::Refused(error)) => {
                 tracing::error!(%error, "the catalog refused to release an order's stock");
+                self.let_go(&order.id).await?;
+                return Ok(Outcome::Failed(order));
+            }
+            Err(ReleaseError::Unavailable(error)) => {
+                tracing::warn!(%error, "release not confirmed: a recovery pass will retry it");
+                self.let_go(&order.id).await?;
                 return Ok(Outcome::Failed(order));
             }
         }
-        if let Some(payment) = &order.payment_ref {
-            self.refund(&PaymentRef(payment.clone())).await?;
+        if let Err(error) = self.refund(&order.id).await {
+            tracing::warn!(%error, "refund not confirmed: a recovery pass will retry it");
+            self.let_go(&order.id).await?;
+            return Ok(Outcome::Failed(order));
         }
-        orders::mark_failed(&self.db, &order.id)
+        if !orders::mark_failed(self.db(), &order.id, &self.lease)
             .await
-            .or_db_error("marking an order failed")?;
-        tracing::info!(code = ?order.failure_code, "order failed; stock released");
+            .doing("marking an order failed")?
+        {
+            return self.lost(&order.id).await;
+        }
+        tracing::info!(code = ?order.failure_code, "order failed; stock released, nothing kept");
         self.current(&order.id).await
     }
 
-    async fn refund(&self, payment: &PaymentRef) -> Result<(), Error> {
-        self.payments
-            .refund(payment)
-            .await
-            .map_err(|error| Error::Internal(error.context("refunding a payment")))
-    }
-
-    async fn load(&self, order_id: &str) -> Result<order::Model, Error> {
-        orders::by_id(&self.db, order_id)
-            .await
-            .or_db_error("loading an order")?
-            .ok_or_else(|| Error::Internal(anyhow::anyhow!("order {order_id} vanished")))
-    }
-
-    async fn current(&self, order_id: &str) -> Result<Outcome, Error> {
-        Ok(Outcome::of(self.load(order_id).await?))
-    }
-
-    /// For the crash tests: dies here, as if the process were killed, when asked to.
-    fn crash_if(&self, point: Failpoint) {
-        if self.failpoint == Some(point) {
-            tracing::warn!(?point, "failpoint reached: exiting");
-            std::process::exit(137);
+    /// Refunds the order's charge if the provider took one and has not given it back.
+    async fn refund(&self, order_id: &str) -> anyhow::Result<()> {
+        match self.saga.payments.charge_of(order_id).await? {
+            Some(charge) if !charge.refunded => {
+                self.saga.payments.refund(order_id).await?;
+                tracing::info!("charge refunded");
+                Ok(())
+            }
+            _ => Ok(()),
         }
+    }
+
+    /// The catalog will not release the stock of an order being undone because it sold it
+    /// (a worker committed the reservation, then lost the order before placing it). If
+    /// the order was paid for, it is placed after all: stock sold and payment taken is a
+    /// placed order, not a failed one with money kept.
+    async fn sold_after_all(
+        &self,
+        order: order::Model,
+        error: platform::Error,
+    ) -> Result<Outcome, SagaError> {
+        tracing::error!(%error, "undoing an order whose stock the catalog sold");
+        match self.saga.payments.charge_of(&order.id).await {
+            Ok(Some(charge)) if !charge.refunded => {
+                match orders::place(self.db(), &order.id, OrderState::Compensating, &self.lease)
+                    .await
+                    .doing("placing an order after all")?
+                {
+                    Some(placed) => Ok(Outcome::Placed(placed)),
+                    None => self.lost(&order.id).await,
+                }
+            }
+            answer => {
+                tracing::error!(
+                    ?answer,
+                    "stock sold for an order not paid: left for an operator"
+                );
+                self.let_go(&order.id).await?;
+                Ok(Outcome::Failed(order))
+            }
+        }
+    }
+
+    /// Lets go of the order (a recovery pass may take it at once) and answers it as it is.
+    async fn let_go(&self, order_id: &str) -> Result<Outcome, SagaError> {
+        orders::let_go(self.db(), order_id, &self.lease)
+            .await
+            .doing("letting go of an order")?;
+        self.current(order_id).await
+    }
+
+    /// A step found the order moved on or held by another worker: that worker decides.
+    async fn lost(&self, order_id: &str) -> Result<Outcome, SagaError> {
+        tracing::info!("the order is another worker's now");
+        self.current(order_id).await
+    }
+
+    async fn current(&self, order_id: &str) -> Result<Outcome, SagaError> {
+        Ok(Outcome::of(self.saga.load(order_id).await?))
     }
 }
 
@@ -317,6 +545,16 @@ pub fn catalog_unavailable() -> Failure {
         code: codes::CATALOG_UNAVAILABLE.to_owned(),
         message: "We could not confirm the stock of your order just now. Nothing was charged \
                   and your cart is as it was — please try again in a moment."
+            .to_owned(),
+        shortages: Vec::new(),
+    }
+}
+
+pub fn payment_unavailable() -> Failure {
+    Failure {
+        code: codes::PAYMENT_UNAVAILABLE.to_owned(),
+        message: "We could not take your payment just now. Nothing was charged and your cart \
+                  is as it was — please try again in a moment."
             .to_owned(),
         shortages: Vec::new(),
     }

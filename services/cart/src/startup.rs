@@ -21,9 +21,9 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to (and migrates) the database, finishes or undoes the checkouts a
-    /// previous run left unfinished, then binds the listener — so a caller that asked for
-    /// port 0 can read the real one from the server — and starts the background recovery.
+    /// Connects to (and migrates) the database, binds the listener — so a caller that
+    /// asked for port 0 can read the real one from the server — and starts the recovery
+    /// passes that finish checkouts whose worker is gone (`crate::recovery`).
     pub async fn build(configuration: Configuration) -> anyhow::Result<Self> {
         Self::build_with_payments(configuration, |db| Arc::new(SimulatedPayments::new(db))).await
     }
@@ -48,12 +48,8 @@ impl Application {
             catalog: catalog.clone(),
             payments: payments(db.clone()),
             reservation_ttl_seconds: configuration.reservation_ttl_seconds,
-            failpoint: configuration.failpoint,
+            lease: configuration.checkout_lease,
         });
-        let recovered = recovery::recover(&saga, None).await;
-        if recovered > 0 {
-            tracing::info!(recovered, "finished checkouts left over by the last run");
-        }
         let state = web::Data::new(AppState {
             db: db.clone(),
             catalog,
@@ -66,7 +62,7 @@ impl Application {
             state,
             routes::configure,
         )?;
-        recovery::keep_recovering(saga);
+        recovery::keep_recovering(saga, configuration.recovery_interval);
         Ok(Self { server, db })
     }
 }

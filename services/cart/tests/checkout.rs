@@ -328,6 +328,10 @@ async fn an_order_left_compensating_fails_once_the_catalog_is_back(shop: Shop) {
     let catalog = test_support::catalog::spawn_service_on(&database_url(&shop).await.0).await;
     let restarted =
         test_support::cart::spawn_service_on(&database_url(&shop).await.1, &catalog.address).await;
+    common::wait_until("the undoing to end", || async {
+        order_of(&shop, &order_id).await.status == OrderStatus::Failed
+    })
+    .await;
     let (status, body) =
         test_support::http::get(&format!("{}{}", restarted.address, paths::order(&order_id))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -390,10 +394,18 @@ async fn a_cart_with_a_checkout_under_way_cannot_be_checked_out_again(shop: Shop
             cart_id: &cart_id,
             idempotency_key: "first-tab",
             fingerprint: "-".into(),
-            address: &common::address(),
+            address: &postal_address::PostalAddress {
+                name: "Ada Lovelace".into(),
+                address_line1: "12 Analytical Row".into(),
+                address_line2: String::new(),
+                postal_code: "10115".into(),
+                city: "Berlin".into(),
+                country: "DE".into(),
+            },
             card_last4: "4242".into(),
             lines: &lines,
         },
+        &orders::Lease::new(std::time::Duration::from_secs(30)),
     )
     .await
     .unwrap();
@@ -424,6 +436,8 @@ async fn a_checkout_needs_a_key_valid_details_and_a_full_cart(shop: Shop) {
     bad.payment.cvc = "12".into();
     bad.shipping_address.name = " ".into();
     bad.shipping_address.city = String::new();
+    // Two capital letters are not enough: the shop delivers to its list of countries.
+    bad.shipping_address.country = "XX".into();
     bad.owner = Owner("admin:1".into());
     let (status, body) = shop.checkout_with(&cart_id, "bad-details", &bad).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -441,6 +455,7 @@ async fn a_checkout_needs_a_key_valid_details_and_a_full_cart(shop: Shop) {
             "card_expiry",
             "card_number",
             "city",
+            "country",
             "name",
             "owner"
         ]

@@ -58,6 +58,9 @@ pub async fn checkout(
         .call(HttpMethod::POST, &paths::checkout(cart.as_str()))
         .json(&checkout_request(owner, &form)?)?
         .idempotency_key(key.0)
+        // cart-service answers within its checkout budget: waiting less would answer a
+        // checkout that will succeed as a failure.
+        .timeout(cart_service_api::CHECKOUT_ANSWER_WITHIN)
         .send::<Order>()
         .await;
     match placed {
@@ -96,26 +99,23 @@ fn cart_empty() -> HttpResponse {
 /// The form (already checked) in the service's terms; the order belongs to `owner`, the
 /// signed-in user or the guest cart.
 fn checkout_request(owner: Owner, form: &CheckoutForm) -> Result<CheckoutRequest> {
-    let number = cart_api::card_number_digits(&form.card_number)
-        .map_err(|message| Error::unprocessable(fields::CARD_NUMBER, message))?;
-    let expiry = form.expiry().ok_or_else(|| {
-        Error::unprocessable(fields::CARD_EXPIRY, "Enter the expiry date as MM/YY.")
-    })?;
+    let card = form.card(this_month()).map_err(Error::InvalidFields)?;
+    let address = form.address().trimmed();
     Ok(CheckoutRequest {
         owner,
         shipping_address: Address {
-            name: form.name.trim().to_owned(),
-            line1: form.address_line1.trim().to_owned(),
-            line2: form.address_line2.trim().to_owned(),
-            postal_code: form.postal_code.trim().to_owned(),
-            city: form.city.trim().to_owned(),
-            country: form.country.clone(),
+            name: address.name,
+            line1: address.address_line1,
+            line2: address.address_line2,
+            postal_code: address.postal_code,
+            city: address.city,
+            country: address.country,
         },
         payment: Card {
-            number,
-            expiry_month: expiry.month,
-            expiry_year: expiry.year,
-            cvc: form.card_cvc.trim().to_owned(),
+            number: card.number.digits().to_owned(),
+            expiry_month: card.expiry.month,
+            expiry_year: card.expiry.year,
+            cvc: card.cvc.digits().to_owned(),
         },
     })
 }

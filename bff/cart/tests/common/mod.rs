@@ -187,6 +187,15 @@ impl Shopper {
         }
     }
 
+    /// The same shopper, waiting as long as a browser would for an answer (30 s).
+    pub fn patient(mut self) -> Self {
+        self.client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        self
+    }
+
     /// A shopper whose browser holds this `Cookie` header (which may be anything).
     pub fn with_cookie(bff: &str, cookie: &str) -> Self {
         Self {

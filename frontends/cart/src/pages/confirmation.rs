@@ -223,7 +223,7 @@ fn order_in_account(order: &OrderView) -> Html {
                 }
                 if order.state == OrderState::Processing {
                     <p class="processing-note">
-                        { "We're finishing this order: the payment is taken and nothing more is needed from you." }
+                        { "We're finishing this order: nothing more is needed from you." }
                     </p>
                 }
             </div>
@@ -239,7 +239,8 @@ fn order_view(order: &OrderView) -> Html {
                 <span class="state-icon" aria-hidden="true">{ "!" }</span>
                 <h1 id="confirmation-title">{ format!("Order {} was not placed", order.number) }</h1>
                 <p>{ order.failure.clone().unwrap_or_else(|| "Something went wrong while placing it.".to_owned()) }</p>
-                <p>{ "Nothing was charged. Your items are still in your cart." }</p>
+                // Whether anything was charged (nothing, or refunded) the reason says.
+                <p>{ "Your items are still in your cart." }</p>
                 <a class="button primary" href={CART_PAGE}>{ "Back to your cart" }</a>
             </div>
         },
@@ -252,7 +253,7 @@ fn order_view(order: &OrderView) -> Html {
                 <p>{ &order.status_label }</p>
                 <p class="processing-note" role="status">
                     if order.state == OrderState::Processing {
-                        { "We're finishing your order: your payment is taken and nothing more is needed from you. This page updates by itself." }
+                        { "We're finishing your order: nothing more is needed from you. This page updates by itself." }
                     }
                 </p>
             </div>

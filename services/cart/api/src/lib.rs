@@ -21,6 +21,14 @@ pub const FREE_SHIPPING_FROM_MINOR: i64 = 5_000;
 pub const CURRENCY: &str = "EUR";
 /// The header that makes a checkout safe to retry.
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+/// The longest a checkout request to cart-service takes: every step of the saga it runs
+/// while the shopper waits (reserving stock, charging, committing) shares this one
+/// budget, and what is not done within it answers 202 with the order as it stands — paid
+/// and being finished, for the confirmation page to follow — never a timeout.
+pub const CHECKOUT_BUDGET: std::time::Duration = std::time::Duration::from_secs(6);
+/// How long a caller waits for a checkout's answer: the budget, and room for the answer to
+/// arrive. A caller that gives up sooner would call a checkout that will succeed a failure.
+pub const CHECKOUT_ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(8);
 /// Longest idempotency key accepted.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
 
@@ -195,20 +203,27 @@ pub enum OrderStatus {
     Pending,
     /// Stock reserved in the catalog; not paid yet.
     Reserved,
+    /// The payment provider is being asked to charge (or was, and is being asked whether
+    /// it did).
+    Charging,
     /// Paid; the reservation is being committed.
     Paid,
-    /// Stock sold, payment taken, cart emptied.
+    /// Stock sold, payment taken, the ordered quantities out of the cart.
     Placed,
-    /// A step failed; the reservation is being released (and the payment refunded).
+    /// A step failed; the reservation is being released (and a charge refunded).
     Compensating,
-    /// Nothing reserved, nothing charged; `failure` says why.
+    /// Nothing reserved, nothing charged (or it was refunded); `failure` says why.
     Failed,
+    /// A state a newer cart-service knows and this client does not: not final.
+    #[serde(other)]
+    Unknown,
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 6] = [
+    pub const ALL: [OrderStatus; 7] = [
         OrderStatus::Pending,
         OrderStatus::Reserved,
+        OrderStatus::Charging,
         OrderStatus::Paid,
         OrderStatus::Placed,
         OrderStatus::Compensating,
@@ -219,10 +234,12 @@ impl OrderStatus {
         match self {
             OrderStatus::Pending => "pending",
             OrderStatus::Reserved => "reserved",
+            OrderStatus::Charging => "charging",
             OrderStatus::Paid => "paid",
             OrderStatus::Placed => "placed",
             OrderStatus::Compensating => "compensating",
             OrderStatus::Failed => "failed",
+            OrderStatus::Unknown => "unknown",
         }
     }
 
@@ -307,6 +324,7 @@ pub mod codes {
     pub const CATALOG_UNAVAILABLE: &str = "catalog_unavailable";
     pub const INTERRUPTED: &str = "interrupted";
     pub const RESERVATION_EXPIRED: &str = "reservation_expired";
+    pub const PAYMENT_UNAVAILABLE: &str = "payment_unavailable";
     pub const CART_EMPTY: &str = "cart_empty";
     pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
     pub const UNKNOWN_PRODUCT: &str = "unknown_product";
@@ -409,6 +427,15 @@ mod tests {
     fn statuses_round_trip_through_their_names() {
         for status in OrderStatus::ALL {
             assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
         }
+    }
+
+    #[test]
+    fn a_status_a_newer_service_added_reads_as_unknown_and_unfinished() {
+        let status: OrderStatus = serde_json::from_str("\"shipped_by_drone\"").unwrap();
+        assert_eq!(status, OrderStatus::Unknown);
+        assert!(!status.is_final());
     }
 }

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261201_000001_create_cart;
 mod m20261215_000002_user_cart;
+mod m20261220_000003_order_leases;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261201_000001_create_cart::Migration),
             Box::new(m20261215_000002_user_cart::Migration),
+            Box::new(m20261220_000003_order_leases::Migration),
         ]
     }
 }

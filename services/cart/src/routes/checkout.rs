@@ -3,51 +3,50 @@ use crate::carts;
 use crate::entities::order;
 use crate::ids::new_id;
 use crate::orders::{self, failure_of, NewOrder, Recorded};
-use crate::payment::card_problems;
-use crate::saga::Outcome;
+use crate::saga::{Outcome, SagaError};
 use crate::startup::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use cart_service_api::{
-    codes, is_valid_key, last4, CheckoutFailed, CheckoutRequest, ErrorDetail, FieldError,
+    codes, is_valid_key, CheckoutFailed, CheckoutRequest, ErrorDetail, FieldError, CHECKOUT_BUDGET,
     IDEMPOTENCY_KEY,
 };
 use chrono::Datelike;
+use payment_card::{Card, Expiry};
 use platform::database::DbResultExt;
 use platform::{Error, Result};
+use postal_address::PostalAddress;
 use sha2::{Digest, Sha256};
 use std::time::{Duration, Instant};
 
-/// How long a retried checkout waits for the first attempt, still under way, to end.
-const REPLAY_WAIT: Duration = Duration::from_secs(10);
+/// How often a retried checkout looks whether the first attempt, still under way, ended.
 const REPLAY_POLL: Duration = Duration::from_millis(100);
 
 /// `POST /carts/{id}/checkout` with an `Idempotency-Key`: places an order for the cart.
 ///
-/// 201 with the placed order (200 when the same key is sent again); 202 with the order when
-/// it is paid but the catalog has not confirmed it yet (it will be placed); a
-/// [`CheckoutFailed`] body with 409 `out_of_stock`/`reservation_expired`,
-/// 402 `payment_declined` or 503 `catalog_unavailable` otherwise — the same again for the
-/// same key.
+/// Answers within [`CHECKOUT_BUDGET`]: 201 with the placed order (200 when the same key is
+/// sent again); 202 with the order when it is not decided yet (paid and the catalog has
+/// not confirmed the stock, or the provider has not said whether it charged — a recovery
+/// pass finishes it); a [`CheckoutFailed`] body with 409
+/// `out_of_stock`/`reservation_expired`/`interrupted`, 402 `payment_declined` or 503
+/// `catalog_unavailable`/`payment_unavailable` otherwise — the same again for the same key.
 pub async fn checkout(
     request: HttpRequest,
     path: web::Path<String>,
     body: web::Json<CheckoutRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse> {
+    let deadline = Instant::now() + CHECKOUT_BUDGET;
     let cart_id = cart_id(&path)?;
     let key = idempotency_key(&request)?;
     let checkout = body.into_inner();
-    let problems = problems(&checkout);
-    if !problems.is_empty() {
-        return Err(Error::InvalidFields(problems));
-    }
-    let fingerprint = fingerprint(cart_id, &checkout);
+    let Parsed { address, card } = parse(&checkout)?;
+    let fingerprint = fingerprint(cart_id, &address, &card);
     if let Some(order) = orders::by_key(&state.db, key)
         .await
         .or_db_error("looking up an idempotency key")?
     {
-        return replay(&state, order, cart_id, &fingerprint).await;
+        return replay(&state, order, cart_id, &fingerprint, deadline).await;
     }
     if !carts::exists(&state.db, cart_id)
         .await
@@ -65,7 +64,7 @@ pub async fn checkout(
             .await
             .or_db_error("looking up an idempotency key")?
         {
-            return replay(&state, order, cart_id, &fingerprint).await;
+            return replay(&state, order, cart_id, &fingerprint, deadline).await;
         }
         return Err(Error::refused(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -74,6 +73,7 @@ pub async fn checkout(
             "Your cart is empty.",
         ));
     }
+    let lease = state.saga.new_lease();
     let recorded = orders::record(
         &state.db,
         NewOrder {
@@ -82,10 +82,11 @@ pub async fn checkout(
             cart_id,
             idempotency_key: key,
             fingerprint: fingerprint.clone(),
-            address: &checkout.shipping_address,
-            card_last4: last4(&checkout.payment.number),
+            address: &address,
+            card_last4: card.number.last4().to_owned(),
             lines: &lines,
         },
+        &lease,
     )
     .await
     .or_db_error("recording an order")?;
@@ -96,7 +97,7 @@ pub async fn checkout(
                 .await
                 .or_db_error("looking up an idempotency key")?
                 .ok_or_else(|| Error::Internal(anyhow::anyhow!("idempotency key vanished")))?;
-            return replay(&state, order, cart_id, &fingerprint).await;
+            return replay(&state, order, cart_id, &fingerprint, deadline).await;
         }
         Recorded::CartBusy => {
             return Err(Error::Conflict(
@@ -105,18 +106,30 @@ pub async fn checkout(
         }
     };
     tracing::info!(order_id = %order.id, "checkout started");
-    let outcome = state.saga.run(order, &checkout.payment).await?;
+    let budget = deadline.saturating_duration_since(Instant::now());
+    let outcome = state
+        .saga
+        .checkout(order, lease, &card, budget)
+        .await
+        .map_err(saga_error)?;
     answer(&state, outcome.order().clone(), true).await
 }
 
+/// What a saga that could not go on answers: our failure, logged, never the shopper's.
+fn saga_error(error: SagaError) -> Error {
+    Error::Internal(anyhow::Error::new(error).context("running a checkout"))
+}
+
 /// The answer a checkout gave, for the same key sent again: after the first attempt ends,
-/// if it is still under way; 422 `idempotency_key_reused` when the key was used for
+/// if it is still under way (as long as the budget lasts; an attempt whose worker is gone
+/// is finished here and now); 422 `idempotency_key_reused` when the key was used for
 /// something else.
 async fn replay(
     state: &AppState,
     order: order::Model,
     cart_id: &str,
     fingerprint: &str,
+    deadline: Instant,
 ) -> Result<HttpResponse> {
     if order.cart_id != cart_id || order.request_fingerprint != fingerprint {
         return Err(Error::refused(
@@ -127,10 +140,19 @@ async fn replay(
              new checkout.",
         ));
     }
-    let deadline = Instant::now() + REPLAY_WAIT;
     let mut order = order;
-    while matches!(Outcome::of(order.clone()), Outcome::Unfinished(_)) && Instant::now() < deadline
-    {
+    while !order.state.is_final() && Instant::now() + REPLAY_POLL < deadline {
+        if orders::is_claimable(&order, state.saga.lease) {
+            if let Some(outcome) = state
+                .saga
+                .recover(order.clone())
+                .await
+                .map_err(saga_error)?
+            {
+                order = outcome.order().clone();
+                continue;
+            }
+        }
         tokio::time::sleep(REPLAY_POLL).await;
         order = orders::by_id(&state.db, &order.id)
             .await
@@ -174,7 +196,7 @@ fn failed(order: &order::Model) -> HttpResponse {
     });
     let status = match failure.code.as_str() {
         codes::PAYMENT_DECLINED => StatusCode::PAYMENT_REQUIRED,
-        codes::CATALOG_UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
+        codes::CATALOG_UNAVAILABLE | codes::PAYMENT_UNAVAILABLE => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::CONFLICT,
     };
     let mut response = HttpResponse::build(status);
@@ -209,86 +231,68 @@ fn idempotency_key(request: &HttpRequest) -> Result<&str> {
         })
 }
 
-/// Longest address text accepted (the checkout form's limit).
-const MAX_ADDRESS_LEN: usize = 100;
+/// A checkout request's address and card, parsed with the rules the checkout form and
+/// cart-bff use (the shared `postal-address` and `payment-card` crates).
+struct Parsed {
+    address: PostalAddress,
+    card: Card,
+}
 
-/// Every field of the request that cannot be accepted, named as the checkout form names
-/// its inputs.
-fn problems(checkout: &CheckoutRequest) -> Vec<FieldError> {
+/// The request's address and card, or 400 naming every field that cannot be accepted.
+fn parse(checkout: &CheckoutRequest) -> Result<Parsed> {
     let mut problems = Vec::new();
-    let mut complain = |field: &str, message: String| {
-        problems.push(FieldError {
-            field: field.to_owned(),
-            message,
-        });
-    };
     if !checkout.owner.is_valid() {
-        complain(
-            "owner",
-            "The owner must be guest:<cart id> or user:<user id>.".into(),
-        );
+        problems.push(FieldError {
+            field: "owner".to_owned(),
+            message: "The owner must be guest:<cart id> or user:<user id>.".to_owned(),
+        });
     }
-    let address = &checkout.shipping_address;
-    for (field, value, label, required) in [
-        ("name", &address.name, "your name", true),
-        (
-            "address_line1",
-            &address.line1,
-            "the street and number",
-            true,
-        ),
-        (
-            "address_line2",
-            &address.line2,
-            "the second address line",
-            false,
-        ),
-        ("postal_code", &address.postal_code, "the postal code", true),
-        ("city", &address.city, "the town or city", true),
-    ] {
-        if required && value.trim().is_empty() {
-            complain(field, format!("Enter {label}."));
-        } else if value.chars().count() > MAX_ADDRESS_LEN {
-            complain(
-                field,
-                format!("Use at most {MAX_ADDRESS_LEN} characters for {label}."),
-            );
-        }
+    let sent = &checkout.shipping_address;
+    let address = PostalAddress {
+        name: sent.name.clone(),
+        address_line1: sent.line1.clone(),
+        address_line2: sent.line2.clone(),
+        postal_code: sent.postal_code.clone(),
+        city: sent.city.clone(),
+        country: sent.country.clone(),
     }
-    let country = address.country.trim();
-    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-        complain(
-            "country",
-            "Choose the country as its two-letter code, e.g. DE.".into(),
-        );
-    }
+    .trimmed();
+    problems.extend(address.problems());
+    let payment = &checkout.payment;
     let today = chrono::Utc::now();
     let today = (
         u32::try_from(today.year()).unwrap_or_default(),
         today.month(),
     );
-    problems.extend(card_problems(&checkout.payment, today));
-    problems
+    let card = Card::parse(
+        &payment.number,
+        Expiry::new(payment.expiry_month, payment.expiry_year),
+        &payment.cvc,
+        today,
+    )
+    .map_err(|card| problems.extend(card));
+    match card {
+        Ok(card) if problems.is_empty() => Ok(Parsed { address, card }),
+        _ => Err(Error::InvalidFields(problems)),
+    }
 }
 
 /// What a checkout asks for, as a hash: the same key must come with the same request.
 /// Only what the order keeps counts (the card's last four digits and expiry, never its
 /// number), so the hash reveals nothing about the card.
-fn fingerprint(cart_id: &str, checkout: &CheckoutRequest) -> String {
-    let address = &checkout.shipping_address;
-    let card = &checkout.payment;
+fn fingerprint(cart_id: &str, address: &PostalAddress, card: &Card) -> String {
     let mut hash = Sha256::new();
     for part in [
         cart_id,
-        address.name.trim(),
-        address.line1.trim(),
-        address.line2.trim(),
-        address.postal_code.trim(),
-        address.city.trim(),
-        address.country.trim(),
-        &last4(&card.number),
-        &card.expiry_month.to_string(),
-        &card.expiry_year.to_string(),
+        &address.name,
+        &address.address_line1,
+        &address.address_line2,
+        &address.postal_code,
+        &address.city,
+        &address.country,
+        card.number.last4(),
+        &card.expiry.month.to_string(),
+        &card.expiry.year.to_string(),
     ] {
         hash.update(part.as_bytes());
         // A separator that cannot be typed, so ("ab", "c") and ("a", "bc") differ.

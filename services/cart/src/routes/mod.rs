@@ -53,6 +53,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .route("/orders", web::get().to(orders::of_owner))
         .route("/orders/{order_id}", web::get().to(orders::show));
+    #[cfg(feature = "failpoints")]
+    crate::failpoints::routes::configure(config);
 }
 
 /// A cart id from the path: 400 when it cannot be one.

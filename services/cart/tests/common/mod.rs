@@ -4,6 +4,8 @@
 // Each test file uses its own part of this module.
 #![allow(dead_code)]
 
+pub mod process;
+
 use cart_service_api::{
     paths, Address, Card, Cart, CartRef, CheckoutRequest, MergeCarts, Owner, IDEMPOTENCY_KEY,
 };
@@ -229,5 +231,42 @@ pub fn checkout_request(cart_id: &str, card: &str) -> CheckoutRequest {
             expiry_year: 2099,
             cvc: "123".into(),
         },
+    }
+}
+
+/// The first column of the first row `sql` selects, as text; `None` when none matches.
+pub async fn text(db: &DatabaseConnection, sql: &str) -> Option<String> {
+    db.query_one(Statement::from_string(
+        db.get_database_backend(),
+        sql.to_owned(),
+    ))
+    .await
+    .unwrap()
+    .map(|row| row.try_get_by_index::<String>(0).unwrap())
+}
+
+/// The state the catalog holds reservation `id` in (`held`, `committed`, ...).
+pub async fn reservation_state(catalog: &DatabaseConnection, id: &str) -> Option<String> {
+    text(
+        catalog,
+        &format!("SELECT state FROM reservation WHERE id = '{id}'"),
+    )
+    .await
+}
+
+/// Waits until `condition` holds, for at most 30 s (a recovery pass comes every 100 ms in
+/// these tests); fails the test naming `what` otherwise.
+pub async fn wait_until<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !condition().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited 30 s for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

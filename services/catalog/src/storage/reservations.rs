@@ -5,7 +5,7 @@
 //! it makes that final. Every change of state is a conditional update (`... WHERE state =
 //! 'held'`), so of two concurrent calls only one changes anything and stock moves once.
 
-use crate::domain::{NewReservation, ReservationId};
+use crate::domain::{NewReservation, ReservationId, WantedLine};
 use crate::entities::{product, reservation, reservation_line};
 use catalog_service_api::{self as api, ReservationState};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -55,6 +55,21 @@ pub async fn reserve(
     // SQLite (text) gives back later, to the digit.
     let now = now.trunc_subsecs(3);
     let expires_at = now + wanted.ttl();
+    // A fast "no", before any lock is taken: when stock is already short (the usual answer
+    // to a crowd after the last units went), say so without queueing for the write lock
+    // behind the checkouts that can still succeed. The locked path below stays the
+    // authority for every "yes". A retry of a reservation that exists is answered by it.
+    if reservation::Entity::find_by_id(id.as_str())
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(Reserve::Exists);
+    }
+    let products = products_by_id(db, wanted.lines().iter().map(|l| l.product_id)).await?;
+    if let Some(refusal) = refusal(wanted, &products) {
+        return Ok(refusal);
+    }
     let txn = db.begin().await?;
     // The insert comes first: on SQLite it takes the write lock (waiting for it if need
     // be) before anything is read. A transaction that read first would fail outright with
@@ -89,31 +104,9 @@ pub async fn reserve(
         }
     }
     let products = products_by_id(&txn, wanted.lines().iter().map(|l| l.product_id)).await?;
-    let unknown: Vec<i64> = wanted
-        .lines()
-        .iter()
-        .map(|line| line.product_id)
-        .filter(|id| !products.contains_key(id))
-        .collect();
-    if !unknown.is_empty() {
+    if let Some(refusal) = unknown(wanted, &products).or_else(|| shortages(&short, &products)) {
         txn.rollback().await?;
-        return Ok(Reserve::UnknownProducts(unknown));
-    }
-    if !short.is_empty() {
-        txn.rollback().await?;
-        let shortages = short
-            .iter()
-            .filter_map(|line| {
-                let product = products.get(&line.product_id)?;
-                Some(api::Shortage {
-                    product_id: line.product_id,
-                    name: product.name.clone(),
-                    requested: line.quantity,
-                    available: product.stock,
-                })
-            })
-            .collect();
-        return Ok(Reserve::Short(shortages));
+        return Ok(refusal);
     }
 
     let lines: Vec<reservation_line::Model> = wanted
@@ -146,6 +139,50 @@ pub async fn reserve(
         lines: lines.into_iter().map(to_api_line).collect(),
         expires_at: expires_at.to_rfc3339(),
     }))
+}
+
+/// What refuses `wanted` given `products` as they are (unknown ids, or lines short of
+/// stock), if anything does.
+fn refusal(wanted: &NewReservation, products: &HashMap<i64, product::Model>) -> Option<Reserve> {
+    let short: Vec<_> = wanted
+        .lines()
+        .iter()
+        .filter(|line| {
+            products
+                .get(&line.product_id)
+                .is_some_and(|product| product.stock < line.quantity)
+        })
+        .copied()
+        .collect();
+    unknown(wanted, products).or_else(|| shortages(&short, products))
+}
+
+/// The product ids of `wanted` that `products` does not have, if any.
+fn unknown(wanted: &NewReservation, products: &HashMap<i64, product::Model>) -> Option<Reserve> {
+    let unknown: Vec<i64> = wanted
+        .lines()
+        .iter()
+        .map(|line| line.product_id)
+        .filter(|id| !products.contains_key(id))
+        .collect();
+    (!unknown.is_empty()).then_some(Reserve::UnknownProducts(unknown))
+}
+
+/// The shortages of the `short` lines, with what `products` has left, if any.
+fn shortages(short: &[WantedLine], products: &HashMap<i64, product::Model>) -> Option<Reserve> {
+    let shortages: Vec<api::Shortage> = short
+        .iter()
+        .filter_map(|line| {
+            let product = products.get(&line.product_id)?;
+            Some(api::Shortage {
+                product_id: line.product_id,
+                name: product.name.clone(),
+                requested: line.quantity,
+                available: product.stock,
+            })
+        })
+        .collect();
+    (!shortages.is_empty()).then_some(Reserve::Short(shortages))
 }
 
 /// Makes a held, unexpired reservation final. `false` when it is unknown, not held, or
