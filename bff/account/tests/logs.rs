@@ -114,11 +114,11 @@ async fn passwords_never_reach_the_log() {
     bff.kill().await.unwrap();
     let log = std::fs::read_to_string(&log.0).unwrap();
     for served in [
-        "path=/api/account/sign-up status=201",
-        "path=/api/account/sign-in status=200",
-        "path=/api/account/sign-in status=401",
-        "path=/api/account/sign-in status=400",
-        "path=/api/account/addresses status=400",
+        "route=/api/account/sign-up status=201",
+        "route=/api/account/sign-in status=200",
+        "route=/api/account/sign-in status=401",
+        "route=/api/account/sign-in status=400",
+        "route=/api/account/addresses status=400",
     ] {
         assert!(log.contains(served), "the log shows {served:?}: {log}");
     }

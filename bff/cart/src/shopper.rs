@@ -26,10 +26,8 @@ use cart_service_api::{paths, Cart, CartRef, MergeCarts, Owner};
 use identity::Identity;
 use platform::upstream::HttpMethod;
 use platform::{Error, Result};
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
 
 /// The shopper a request comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,12 +175,12 @@ pub async fn forget_merged_guest_cart(
     Ok(response)
 }
 
-/// Users' cart ids, as cart-service gave them. A user's cart never changes, so nothing
-/// expires; the memory is bounded by starting again empty when it is full (each user then
-/// asks cart-service once more).
+/// Users' cart ids, as cart-service gave them. A user's cart never changes (cart-service
+/// makes one per user, however many replicas ask at once), so nothing expires; the least
+/// used go when there are more than the capacity (each user then asks once more). Each
+/// replica keeps its own: it is only a cache.
 pub struct UserCarts {
-    carts: Mutex<HashMap<String, CartId>>,
-    capacity: usize,
+    carts: moka::sync::Cache<String, CartId>,
 }
 
 impl Default for UserCarts {
@@ -192,31 +190,22 @@ impl Default for UserCarts {
 }
 
 impl UserCarts {
-    pub fn with_capacity(capacity: usize) -> Self {
+    pub fn with_capacity(capacity: u64) -> Self {
         Self {
-            carts: Mutex::new(HashMap::new()),
-            capacity,
+            carts: moka::sync::Cache::new(capacity),
         }
     }
 
     pub fn get(&self, user_id: &str) -> Option<CartId> {
-        self.carts.lock().ok()?.get(user_id).cloned()
+        self.carts.get(user_id)
     }
 
     pub fn remember(&self, user_id: &str, cart: &CartId) {
-        let Ok(mut carts) = self.carts.lock() else {
-            return;
-        };
-        if carts.len() >= self.capacity && !carts.contains_key(user_id) {
-            carts.clear();
-        }
-        carts.insert(user_id.to_owned(), cart.clone());
+        self.carts.insert(user_id.to_owned(), cart.clone());
     }
 
     pub fn forget(&self, user_id: &str) {
-        if let Ok(mut carts) = self.carts.lock() {
-            carts.remove(user_id);
-        }
+        self.carts.invalidate(user_id);
     }
 }
 
@@ -240,16 +229,17 @@ mod tests {
     }
 
     #[test]
-    fn a_full_memory_starts_again_empty() {
-        let carts = UserCarts::with_capacity(2);
-        carts.remember("1", &cart("c1"));
-        carts.remember("2", &cart("c2"));
-        carts.remember("2", &cart("c2"));
-        assert_eq!(carts.get("1"), Some(cart("c1")), "not full yet");
-        carts.remember("3", &cart("c3"));
-        assert_eq!(carts.get("1"), None);
-        assert_eq!(carts.get("2"), None);
-        assert_eq!(carts.get("3"), Some(cart("c3")));
+    fn the_memory_stays_within_its_capacity() {
+        let carts = UserCarts::with_capacity(100);
+        for user in 0..1_000 {
+            carts.remember(&user.to_string(), &cart(&format!("c{user}")));
+        }
+        carts.carts.run_pending_tasks();
+        assert!(
+            carts.carts.entry_count() <= 100,
+            "{}",
+            carts.carts.entry_count()
+        );
     }
 
     #[test]

@@ -2,14 +2,22 @@
 
 use crate::Error;
 use anyhow::Context;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, SqlErr,
+    TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
 /// Connects to `url` (SQLite or PostgreSQL) with a pool of `max_connections` and runs the
-/// pending migrations of `M`. A SQLite file's folder is created if missing, and SQLite
-/// runs in WAL mode: readers never wait for the writer, and a committed write survives a
-/// crash. Errors name the URL without its password.
+/// pending migrations of `M` — one replica at a time: under a PostgreSQL advisory lock
+/// (held by the migrating transaction), or an exclusive lock on a file beside the SQLite
+/// database, so replicas starting together (a rolling update, a scale-up) never apply one
+/// migration twice. A SQLite file's folder is created if missing, and every SQLite
+/// connection runs in WAL mode (readers never wait for the writer, a committed write
+/// survives a crash) with `synchronous=NORMAL` and a 5 s busy timeout. Errors name the URL
+/// without its password.
 pub async fn connect_and_migrate<M: MigratorTrait>(
     url: &str,
     max_connections: u32,
@@ -21,33 +29,79 @@ pub async fn connect_and_migrate<M: MigratorTrait>(
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // Pragmas are per connection: set on every one the pool opens, not on one of them.
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+        });
+    // SQLite: the lock is taken before connecting, since a new database file is switched
+    // to WAL by the first connection, which processes connecting at once can refuse.
+    let sqlite_lock = match sqlite_file(url) {
+        Some(file) => Some(lock_file(format!("{}.lock", file.display()).into()).await?),
+        None => None,
+    };
     let db = Database::connect(options)
         .await
         .with_context(|| format!("connecting to {}", redact(url)))?;
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-        db.execute_unprepared(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
-        )
-        .await
-        .context("setting SQLite journal mode")?;
-    }
-    M::up(&db, None)
+    migrate::<M>(&db)
         .await
         .with_context(|| format!("migrating {}", redact(url)))?;
+    drop(sqlite_lock);
     Ok(db)
+}
+
+/// The advisory lock key every service's migrations take (advisory locks are per
+/// database, and each service has its own).
+const MIGRATION_LOCK: i64 = 0x5707_ef20;
+
+/// Runs `M`'s pending migrations; on PostgreSQL under the database's migration lock (a
+/// SQLite database's lock file is held by the caller).
+async fn migrate<M: MigratorTrait>(db: &DatabaseConnection) -> anyhow::Result<()> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        let transaction = db.begin().await?;
+        transaction
+            .execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            .await
+            .context("waiting for the migration lock")?;
+        M::up(&transaction, None).await?;
+        transaction.commit().await?;
+    } else {
+        M::up(db, None).await?;
+    }
+    Ok(())
+}
+
+/// An exclusive lock on `path` (made if missing), released when the file is dropped.
+async fn lock_file(path: std::path::PathBuf) -> anyhow::Result<std::fs::File> {
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("locking {}", path.display()))?;
+        Ok(file)
+    })
+    .await?
+}
+
+/// The file of a `sqlite://` URL, if it names one (not `:memory:`).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite://")?.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
 /// `sqlite://var/data/catalog.db?mode=rwc` needs `var/data/` to exist.
 fn create_sqlite_parent_dir(url: &str) -> anyhow::Result<()> {
-    let Some(path) = url.strip_prefix("sqlite://") else {
+    let Some(path) = sqlite_file(url) else {
         return Ok(());
     };
-    let path = path.split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
-    }
-    if let Some(parent) = std::path::Path::new(path).parent() {
+    if let Some(parent) = path.parent() {
         if !parent.as_os_str().is_empty() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;

@@ -5,6 +5,10 @@
 //! whole request — so every log line written while serving it carries the id — answers it
 //! back in the response's `X-Request-Id`, and keeps it for the duration of the request
 //! where [`current`] finds it: the upstream client sends it on to the services it calls.
+//!
+//! The line logged per request names the route's pattern (`/carts/{cart_id}/lines`), never
+//! the raw path: a path may carry a bearer identifier (a guest's cart id is the guest's
+//! claim to the cart), and no log line may hold one.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -51,6 +55,9 @@ fn generate() -> String {
     format!("{:016x}{:016x}", high.finish(), low.finish())
 }
 
+/// What the log line says for a path no route matched (its path is not logged either).
+const UNMATCHED: &str = "(no route)";
+
 /// The middleware: the span, the id for [`current`], one log line per request, and the
 /// id in the answer.
 pub async fn middleware(
@@ -65,7 +72,6 @@ pub async fn middleware(
         .map_or_else(generate, str::to_owned);
     let span = tracing::info_span!("request", request_id = %id);
     let method = request.method().clone();
-    let path = request.path().to_owned();
     let started = Instant::now();
     let result = REQUEST_ID
         .scope(id.clone(), next.call(request).instrument(span.clone()))
@@ -75,7 +81,11 @@ pub async fn middleware(
     match result {
         Ok(mut response) => {
             let status = response.status().as_u16();
-            tracing::info!(%method, %path, status, elapsed_ms, "served");
+            let route = response
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| UNMATCHED.to_owned());
+            tracing::info!(%method, %route, status, elapsed_ms, "served");
             if let Ok(value) = HeaderValue::from_str(&id) {
                 response
                     .headers_mut()
@@ -84,7 +94,7 @@ pub async fn middleware(
             Ok(response)
         }
         Err(error) => {
-            tracing::warn!(%method, %path, %error, elapsed_ms, "failed");
+            tracing::warn!(%method, %error, elapsed_ms, "failed");
             Err(error)
         }
     }

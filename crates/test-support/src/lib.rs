@@ -45,7 +45,7 @@ pub struct FreshDatabase {
 impl Drop for FreshDatabase {
     fn drop(&mut self) {
         if let Some(path) = &self.file {
-            for suffix in ["", "-wal", "-shm"] {
+            for suffix in ["", "-wal", "-shm", ".lock"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
         }

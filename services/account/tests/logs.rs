@@ -191,7 +191,7 @@ async fn no_password_reaches_the_logs(database: FreshDatabase) {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let log = std::fs::read_to_string(&service.log).unwrap();
     assert!(log.contains("account-service listening"), "{log}");
-    for path in ["path=/users", "path=/sessions", "path=/session "] {
+    for path in ["route=/users", "route=/sessions", "route=/session "] {
         assert!(log.contains(path), "no request line with {path} in:\n{log}");
     }
     assert!(

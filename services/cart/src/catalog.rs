@@ -8,8 +8,7 @@ use catalog_service_api::{self as catalog, paths, Offer, OutOfStock, Reservation
 use platform::upstream::{HttpMethod, Rejection, Upstream, UpstreamConfig};
 use platform::Error;
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The `code` of every answer given while the catalog cannot be reached.
 pub const UNAVAILABLE: &str = cart_service_api::codes::CATALOG_UNAVAILABLE;
@@ -28,50 +27,41 @@ pub struct Catalog {
 
 /// Offers asked of the catalog, used again for a short while: an add to a cart then needs
 /// no call to the catalog when its product was asked about a moment ago. Products the
-/// catalog does not know are never kept, so they are asked about every time.
+/// catalog does not know are never kept, so they are asked about every time. Each replica
+/// keeps its own: it is only a cache (the reservation at checkout is the authority).
 struct OfferCache {
-    ttl: Duration,
-    entries: Mutex<HashMap<i64, (Offer, Instant)>>,
+    /// `None` when the TTL is zero: nothing is kept.
+    entries: Option<moka::sync::Cache<i64, Offer>>,
 }
 
 impl OfferCache {
-    /// More entries than this and the stale ones are dropped when new ones come.
-    const PRUNE_FROM: usize = 10_000;
+    /// At most this many products are kept.
+    const CAPACITY: u64 = 10_000;
 
     fn new(ttl: Duration) -> Self {
         Self {
-            ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: (!ttl.is_zero()).then(|| {
+                moka::sync::Cache::builder()
+                    .max_capacity(Self::CAPACITY)
+                    .time_to_live(ttl)
+                    .build()
+            }),
         }
     }
 
-    /// The offers of all of `ids` if every one was asked within the TTL before `now`.
-    fn fresh(&self, ids: &[i64], now: Instant) -> Option<Offers> {
-        if self.ttl.is_zero() {
-            return None;
-        }
-        let entries = self.entries.lock().ok()?;
+    /// The offers of all of `ids` if every one was asked within the TTL.
+    fn fresh(&self, ids: &[i64]) -> Option<Offers> {
+        let entries = self.entries.as_ref()?;
         ids.iter()
-            .map(|id| {
-                let (offer, asked) = entries.get(id)?;
-                (now.saturating_duration_since(*asked) < self.ttl).then(|| (*id, offer.clone()))
-            })
+            .map(|id| entries.get(id).map(|offer| (*id, offer)))
             .collect()
     }
 
-    fn remember(&self, offers: &Offers, now: Instant) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        let Ok(mut entries) = self.entries.lock() else {
-            return;
-        };
-        if entries.len() > Self::PRUNE_FROM {
-            let ttl = self.ttl;
-            entries.retain(|_, (_, asked)| now.saturating_duration_since(*asked) < ttl);
-        }
-        for (id, offer) in offers {
-            entries.insert(*id, (offer.clone(), now));
+    fn remember(&self, offers: &Offers) {
+        if let Some(entries) = &self.entries {
+            for (id, offer) in offers {
+                entries.insert(*id, offer.clone());
+            }
         }
     }
 }
@@ -133,11 +123,11 @@ impl Catalog {
     /// `catalog_unavailable`) when the catalog cannot be asked.
     #[tracing::instrument(skip(self))]
     pub async fn offers(&self, ids: &[i64]) -> Result<Offers, Error> {
-        if let Some(offers) = self.cache.fresh(ids, Instant::now()) {
+        if let Some(offers) = self.cache.fresh(ids) {
             return Ok(offers);
         }
         let offers = Self::ask_offers(&self.calls, ids).await?;
-        self.cache.remember(&offers, Instant::now());
+        self.cache.remember(&offers);
         Ok(offers)
     }
 
@@ -265,39 +255,29 @@ mod tests {
 
     #[test]
     fn kept_offers_answer_within_the_ttl_only() {
-        let cache = OfferCache::new(Duration::from_secs(1));
-        let start = Instant::now();
-        cache.remember(&offers(&[offer(1, 5), offer(2, 3)]), start);
-        let later = start + Duration::from_millis(900);
-        assert_eq!(
-            cache.fresh(&[1, 2], later).map(|o| o[&1].available),
-            Some(5)
-        );
-        assert_eq!(cache.fresh(&[1, 2], start + Duration::from_secs(1)), None);
+        let cache = OfferCache::new(Duration::from_secs(60));
+        cache.remember(&offers(&[offer(1, 5), offer(2, 3)]));
+        assert_eq!(cache.fresh(&[1, 2]).map(|o| o[&1].available), Some(5));
+        let short = OfferCache::new(Duration::from_millis(20));
+        short.remember(&offers(&[offer(1, 5)]));
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(short.fresh(&[1]), None, "past its TTL");
     }
 
     #[test]
-    fn one_unknown_or_stale_id_means_asking_again() {
-        let cache = OfferCache::new(Duration::from_secs(1));
-        let start = Instant::now();
-        cache.remember(&offers(&[offer(1, 5)]), start);
+    fn one_unknown_id_means_asking_again() {
+        let cache = OfferCache::new(Duration::from_secs(60));
+        cache.remember(&offers(&[offer(1, 5)]));
         // 2 was never kept: the catalog may not know it, and must say so itself.
-        assert_eq!(cache.fresh(&[1, 2], start), None);
-        cache.remember(&offers(&[offer(2, 1)]), start + Duration::from_millis(800));
-        assert_eq!(
-            cache.fresh(&[1, 2], start + Duration::from_millis(1100)),
-            None
-        );
-        assert!(cache
-            .fresh(&[2], start + Duration::from_millis(1100))
-            .is_some());
+        assert_eq!(cache.fresh(&[1, 2]), None);
+        cache.remember(&offers(&[offer(2, 1)]));
+        assert!(cache.fresh(&[1, 2]).is_some());
     }
 
     #[test]
     fn a_zero_ttl_keeps_nothing() {
         let cache = OfferCache::new(Duration::ZERO);
-        let now = Instant::now();
-        cache.remember(&offers(&[offer(1, 5)]), now);
-        assert_eq!(cache.fresh(&[1], now), None);
+        cache.remember(&offers(&[offer(1, 5)]));
+        assert_eq!(cache.fresh(&[1]), None);
     }
 }
