@@ -221,6 +221,34 @@ test_support::on_both_databases!(crate::spawn_sweeping_often =>
     the_sweeper_expires_due_reservations_on_its_own,
 );
 
+test_support::on_both_databases!(crate::spawn_two_sweeping_replicas =>
+    two_replicas_sweeping_at_once_give_each_reservation_back_once,
+);
+
+/// Two catalog-service replicas on one database, both sweeping every 50 ms.
+struct TwoReplicas {
+    one: Sweeping,
+    _other: RunningServer,
+}
+
+async fn spawn_two_sweeping_replicas(database: TestDatabase) -> Option<TwoReplicas> {
+    let one = spawn_sweeping_every(database, Duration::from_millis(50)).await?;
+    let configuration = catalog_service::configuration::Configuration {
+        host: "127.0.0.1".into(),
+        port: 0,
+        database_url: one._database.url.clone(),
+        max_connections: 8,
+        reservation_sweep: Duration::from_millis(50),
+    };
+    let other = catalog_service::startup::Application::build(configuration)
+        .await
+        .expect("starting a second catalog-service");
+    Some(TwoReplicas {
+        one,
+        _other: RunningServer::spawn(other.server),
+    })
+}
+
 async fn reserving_takes_units_out_of_stock_at_the_confirmed_price(service: CatalogService) {
     let product = products_with_stock(&service, 1, 5).await.remove(0);
     let before = Utc::now();
@@ -767,6 +795,44 @@ async fn the_sweeper_expires_due_reservations_on_its_own(service: Sweeping) {
 
     assert_eq!(state, ReservationState::Expired);
     assert_eq!(stock_of(&service, product.id).await, 5);
+}
+
+async fn two_replicas_sweeping_at_once_give_each_reservation_back_once(replicas: TwoReplicas) {
+    let service = &replicas.one;
+    let product = products_with_stock(service, 1, 20).await.remove(0);
+    set_stock(service, product.id, 20).await;
+    for n in 0..20 {
+        let (status, body) = reserve(service, &format!("order-{n}"), &[(product.id, 1)], 1).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    assert_eq!(stock_of(service, product.id).await, 0);
+
+    let mut expired = 0;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        expired = count_expired(service).await;
+        if expired == 20 {
+            break;
+        }
+    }
+    assert_eq!(expired, 20);
+    // Both replicas swept; each reservation's unit came back once.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(stock_of(service, product.id).await, 20);
+}
+
+async fn count_expired(service: &impl Running) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let db = service.db();
+    db.query_one(sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        "SELECT COUNT(*) AS n FROM reservation WHERE state = 'expired'".to_owned(),
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get::<i64>("", "n")
+    .unwrap()
 }
 
 /// Runs every future at once (on this task; the server answers on its own threads) and
