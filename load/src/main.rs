@@ -18,9 +18,9 @@
 
 use goose::prelude::*;
 use rand::Rng;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, OnceLock, PoisonError};
+use storefront_load::{Acknowledged, Endpoint, Summary};
 
 /// What the run needs to know of the shop before it starts.
 struct Shop {
@@ -35,19 +35,22 @@ static SHOP: OnceLock<Shop> = OnceLock::new();
 /// What the run saw besides goose's metrics.
 #[derive(Default)]
 struct Seen {
-    /// Order ids the shop acknowledged (201 placed, 202 being finished): each must exist
+    /// Orders the shop acknowledged (201 placed, 202 being finished): each must exist
     /// afterwards — what the chaos reconciliation checks.
-    acknowledged: Vec<String>,
+    acknowledged: Vec<Acknowledged>,
     /// Right refusals by "<request> <status> <code>": counted, not errors.
     refusals: BTreeMap<String, usize>,
     /// Errors by "<request> <status> <code or cause>" (status 0: no answer).
     errors: BTreeMap<String, usize>,
+    /// When each error happened (ms since the UNIX epoch), and to which request.
+    error_times: Vec<(u64, String)>,
 }
 
 static SEEN: Mutex<Seen> = Mutex::new(Seen {
     acknowledged: Vec::new(),
     refusals: BTreeMap::new(),
     errors: BTreeMap::new(),
+    error_times: Vec::new(),
 });
 
 const PASSWORD: &str = "load-test-password-2026";
@@ -59,6 +62,10 @@ const DECLINED_ONE_IN: u32 = 20;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("reconcile") {
+        return reconcile(&args[1..]).await;
+    }
     let host = host();
     let members: usize = std::env::var("STOREFRONT_LOAD_MEMBERS")
         .ok()
@@ -81,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
         .execute()
         .await?;
 
-    let summary = Summary::of(&metrics);
+    let summary = summarise(&metrics);
     println!(
         "\n{} requests in {} s: {:.0}/s, {} errors, {} right refusals, {} orders acknowledged",
         summary.requests,
@@ -234,7 +241,9 @@ async fn send(
         *seen().refusals.entry(what).or_default() += 1;
         user.set_success(&mut answer.request)?;
     } else {
-        *seen().errors.entry(what).or_default() += 1;
+        let mut seen = seen();
+        *seen.errors.entry(what).or_default() += 1;
+        seen.error_times.push((now_ms(), name.to_owned()));
     }
     Ok(None)
 }
@@ -361,7 +370,11 @@ async fn checkout(user: &mut GooseUser) -> TransactionResult {
     .await?;
     if let Some(order) = placed {
         if let Some(id) = order["id"].as_str() {
-            seen().acknowledged.push(id.to_owned());
+            let status = if order["state"] == "placed" { 201 } else { 202 };
+            seen().acknowledged.push(Acknowledged {
+                order_id: id.to_owned(),
+                status,
+            });
             get(user, "GET /api/cart/orders/<id>", &cart_api::order_url(id)).await?;
         }
     }
@@ -393,75 +406,79 @@ async fn account(user: &mut GooseUser) -> TransactionResult {
     get(user, "GET /api/cart/orders", cart_api::ORDERS_PATH).await
 }
 
-/// What `cargo xtask load` and `chaos` read of a run.
-#[derive(Debug, Serialize)]
-struct Summary {
-    seconds: usize,
-    requests: usize,
-    per_second: f64,
-    /// Requests that failed (not counting right refusals).
-    errors: usize,
-    /// By request name.
-    endpoints: BTreeMap<String, Endpoint>,
-    /// Error messages and how often each happened.
-    error_kinds: BTreeMap<String, usize>,
-    refusals: BTreeMap<String, usize>,
-    acknowledged_orders: Vec<String>,
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as u64)
 }
 
-#[derive(Debug, Serialize)]
-struct Endpoint {
-    requests: usize,
-    errors: usize,
-    per_second: f64,
-    p50_ms: f64,
-    p95_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
-    statuses: BTreeMap<u16, usize>,
-}
-
-impl Summary {
-    fn of(metrics: &GooseMetrics) -> Self {
-        let seconds = metrics.duration.max(1);
-        let ms = |us: u64| us as f64 / 1000.0;
-        let endpoints: BTreeMap<String, Endpoint> = metrics
-            .requests
-            .iter()
-            .map(|(name, request)| {
-                let times = &request.raw_data;
-                let requests = request.success_count + request.fail_count;
-                (
-                    name.clone(),
-                    Endpoint {
-                        requests,
-                        errors: request.fail_count,
-                        per_second: requests as f64 / seconds as f64,
-                        p50_ms: ms(times.percentile_us(0.50)),
-                        p95_ms: ms(times.percentile_us(0.95)),
-                        p99_ms: ms(times.percentile_us(0.99)),
-                        max_ms: ms(times.maximum_time_us),
-                        statuses: request
-                            .status_code_counts
-                            .iter()
-                            .map(|(status, count)| (*status, *count))
-                            .collect(),
-                    },
-                )
-            })
-            .collect();
-        let requests: usize = endpoints.values().map(|e| e.requests).sum();
-        let errors: usize = endpoints.values().map(|e| e.errors).sum();
-        let seen = seen();
-        Self {
-            seconds,
-            requests,
-            per_second: requests as f64 / seconds as f64,
-            errors,
-            endpoints,
-            error_kinds: seen.errors.clone(),
-            refusals: seen.refusals.clone(),
-            acknowledged_orders: seen.acknowledged.clone(),
-        }
+/// goose's metrics and what the run saw, as the [`Summary`] `xtask` reads.
+fn summarise(metrics: &GooseMetrics) -> Summary {
+    let seconds = metrics.duration.max(1);
+    let ms = |us: u64| us as f64 / 1000.0;
+    let endpoints: BTreeMap<String, Endpoint> = metrics
+        .requests
+        .iter()
+        .map(|(name, request)| {
+            let times = &request.raw_data;
+            let requests = request.success_count + request.fail_count;
+            (
+                name.clone(),
+                Endpoint {
+                    requests,
+                    errors: request.fail_count,
+                    per_second: requests as f64 / seconds as f64,
+                    p50_ms: ms(times.percentile_us(0.50)),
+                    p95_ms: ms(times.percentile_us(0.95)),
+                    p99_ms: ms(times.percentile_us(0.99)),
+                    max_ms: ms(times.maximum_time_us),
+                    statuses: request
+                        .status_code_counts
+                        .iter()
+                        .map(|(status, count)| (*status, *count))
+                        .collect(),
+                },
+            )
+        })
+        .collect();
+    let requests: usize = endpoints.values().map(|e| e.requests).sum();
+    let errors: usize = endpoints.values().map(|e| e.errors).sum();
+    let seen = seen();
+    Summary {
+        seconds,
+        requests,
+        per_second: requests as f64 / seconds as f64,
+        errors,
+        endpoints,
+        error_kinds: seen.errors.clone(),
+        error_times: seen.error_times.clone(),
+        refusals: seen.refusals.clone(),
+        acknowledged_orders: seen.acknowledged.clone(),
     }
+}
+
+/// `storefront-load reconcile <catalog-db-url> <cart-db-url> <starting-stock> [<summary>]`:
+/// waits for the checkouts to settle, checks the databases agree (and that the summary's
+/// acknowledged orders exist), prints the result as JSON, and fails when they do not.
+async fn reconcile(args: &[String]) -> anyhow::Result<()> {
+    let [catalog, cart, stock, rest @ ..] = args else {
+        anyhow::bail!(
+            "usage: storefront-load reconcile <catalog-db-url> <cart-db-url> <starting-stock> [<summary.json>]"
+        );
+    };
+    let acknowledged = match rest.first() {
+        Some(path) => Summary::read(std::path::Path::new(path))?.acknowledged_orders,
+        None => Vec::new(),
+    };
+    let report = storefront_load::reconcile(
+        catalog,
+        cart,
+        stock.parse()?,
+        &acknowledged,
+        std::time::Duration::from_secs(90),
+    )
+    .await?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    anyhow::ensure!(report.is_exact(), "the databases do not agree");
+    Ok(())
 }
