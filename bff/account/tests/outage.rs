@@ -10,6 +10,7 @@ use account_api::{
     address_url, default_address_url, ADDRESSES_PATH, HEALTH_PATH, ME_PATH, PROFILE_PATH,
     SIGN_OUT_EVERYWHERE_PATH, SIGN_OUT_PATH,
 };
+use account_bff::cookies::SESSION_COOKIE;
 use common::{address_form, spawn_shop, unique_email, Answer, Browser, PASSWORD};
 use identity::IDENTITY_COOKIE;
 use reqwest::{Method, StatusCode};
@@ -124,7 +125,7 @@ async fn an_account_service_that_never_answers_is_a_503_at_the_deadline() {
 
     let mut shopper = Browser::new(&bff.address);
     shopper.cookies.insert(
-        "session".into(),
+        SESSION_COOKIE.into(),
         "a-session-secret-of-43-characters-xxxxxxxxx".into(),
     );
     assert_account_unavailable(&shopper.get(ME_PATH).await);
