@@ -139,10 +139,14 @@ pub fn found_live(request: &HttpRequest, session: &SessionState) {
     }
 }
 
-/// Wraps every route: the answer to a request with a legacy session cookie clears it, and —
-/// when it named a live session and the answer did not set the session cookie itself —
-/// keeps that session under [`SESSION`]. Over HTTPS, an identity cookie under its plain
-/// name (set before it was `__Host-` prefixed; it is no longer read there) is cleared too.
+/// Wraps every route: moves a legacy session cookie. When the request named a live session
+/// with it alone, the answer keeps that session under [`SESSION`] (unless it sets the
+/// session cookie itself) and clears the legacy one; when the answer sets or clears the
+/// session cookie anyway (signed in anew, signed out, a session that is over), the legacy
+/// one goes too. Any other answer — account-service unreachable, a failed sign-in, a health
+/// check — leaves it alone, so nobody is signed out by a migration. Over HTTPS, an identity
+/// cookie under its plain name (set before it was `__Host-` prefixed, and no longer read
+/// there) is cleared.
 pub async fn migrate_legacy_cookies(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -150,24 +154,25 @@ pub async fn migrate_legacy_cookies(
     let mut response = next.call(request).await?.map_into_boxed_body();
     let request = response.request().clone();
     if cookie::read(&request, LEGACY_SESSION_COOKIE).is_some() {
+        let sets_session = cookie::sets(response.response(), &SESSION.name_for(&request));
         let live = request.extensions().get::<LegacySession>().cloned();
-        if let Some(live) = live {
-            if !cookie::sets(response.response(), &SESSION.name_for(&request)) {
-                keep_session(
-                    response.response_mut(),
-                    &request,
-                    &live.secret,
-                    live.expires_at,
-                    identity::now(),
-                );
-            }
+        if let (Some(live), false) = (&live, sets_session) {
+            keep_session(
+                response.response_mut(),
+                &request,
+                &live.secret,
+                live.expires_at,
+                identity::now(),
+            );
         }
-        cookie::clear_named(
-            response.response_mut(),
-            &request,
-            LEGACY_SESSION_COOKIE,
-            "/",
-        );
+        if live.is_some() || sets_session {
+            cookie::clear_named(
+                response.response_mut(),
+                &request,
+                LEGACY_SESSION_COOKIE,
+                "/",
+            );
+        }
     }
     if cookie::is_https(&request) && cookie::read(&request, IDENTITY_COOKIE).is_some() {
         cookie::clear_named(response.response_mut(), &request, IDENTITY_COOKIE, "/");

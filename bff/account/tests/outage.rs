@@ -131,5 +131,14 @@ async fn an_account_service_that_never_answers_is_a_503_at_the_deadline() {
     assert_account_unavailable(&shopper.get(ME_PATH).await);
     assert_account_unavailable(&shopper.sign_in("ada@example.org", PASSWORD).await);
     assert!(shopper.cookie(IDENTITY_COOKIE).is_none());
+    // A browser with the old site-wide session cookie keeps it too: an outage moves
+    // nothing and signs nobody out.
+    let mut old = Browser::new(&bff.address);
+    old.cookies.insert(
+        "session".into(),
+        "a-session-secret-of-43-characters-xxxxxxxxx".into(),
+    );
+    assert_account_unavailable(&old.get(ME_PATH).await);
+    assert!(old.cookie("session").is_some());
     let _ = std::fs::remove_dir_all(keys);
 }

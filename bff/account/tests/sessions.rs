@@ -379,6 +379,11 @@ async fn an_old_site_wide_session_cookie_keeps_working_and_is_moved(shop: Shop) 
     let mut old = shop.browser();
     old.cookies.insert("session".into(), secret.clone());
 
+    // An answer that does not look at the session (a mistyped sign-in) leaves it be.
+    let answer = old.sign_in(&email, "not the password at all").await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(answer.set_cookies.is_empty(), "{:?}", answer.set_cookies);
+
     let answer = old.get(account_api::ME_PATH).await;
     let me: Me = answer.json();
     assert_eq!(me.user.unwrap().email, email);
