@@ -7,6 +7,7 @@
 mod common;
 
 use account_api::{Me, ME_PATH, PROFILE_PATH};
+use account_bff::cookies::SESSION_COOKIE;
 use common::{spawn_shop, Browser, Shop};
 use identity::{Identity, Signer, IDENTITY_COOKIE};
 use reqwest::StatusCode;
@@ -71,9 +72,10 @@ async fn an_identity_cookie_that_is_not_the_sessions_good_token_is_replaced(shop
         ("garbage", "not-a-token".to_owned()),
     ] {
         let mut browser = shop.browser();
-        browser
-            .cookies
-            .insert("session".into(), ada.cookie("session").unwrap().to_owned());
+        browser.cookies.insert(
+            SESSION_COOKIE.into(),
+            ada.cookie(SESSION_COOKIE).unwrap().to_owned(),
+        );
         browser
             .cookies
             .insert(IDENTITY_COOKIE.into(), token.clone());
@@ -98,9 +100,10 @@ async fn an_identity_cookie_that_is_not_the_sessions_good_token_is_replaced(shop
 
     // The other signed-in answers renew it too.
     let mut browser = shop.browser();
-    browser
-        .cookies
-        .insert("session".into(), ada.cookie("session").unwrap().to_owned());
+    browser.cookies.insert(
+        SESSION_COOKIE.into(),
+        ada.cookie(SESSION_COOKIE).unwrap().to_owned(),
+    );
     let answer = browser.get(PROFILE_PATH).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     assert!(answer.cookie_value(IDENTITY_COOKIE).is_some());

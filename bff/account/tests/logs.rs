@@ -9,6 +9,7 @@
 mod common;
 
 use account_api::{ADDRESSES_PATH, SIGN_IN_PATH, SIGN_UP_PATH};
+use account_bff::cookies::SESSION_COOKIE;
 use common::{address_form, unique_email, Browser};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -73,7 +74,7 @@ async fn passwords_never_reach_the_log() {
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
     let answer = browser.sign_in(&email, PASSWORD).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    let secret = browser.cookie("session").unwrap().to_owned();
+    let secret = browser.cookie(SESSION_COOKIE).unwrap().to_owned();
     let token = browser
         .cookie(identity::IDENTITY_COOKIE)
         .unwrap()

@@ -10,6 +10,7 @@ use account_api::{
     address_url, default_address_url, ADDRESSES_PATH, HEALTH_PATH, ME_PATH, PROFILE_PATH,
     SIGN_OUT_EVERYWHERE_PATH, SIGN_OUT_PATH,
 };
+use account_bff::cookies::SESSION_COOKIE;
 use common::{address_form, spawn_shop, unique_email, Answer, Browser, PASSWORD};
 use identity::IDENTITY_COOKIE;
 use reqwest::{Method, StatusCode};
@@ -124,11 +125,20 @@ async fn an_account_service_that_never_answers_is_a_503_at_the_deadline() {
 
     let mut shopper = Browser::new(&bff.address);
     shopper.cookies.insert(
-        "session".into(),
+        SESSION_COOKIE.into(),
         "a-session-secret-of-43-characters-xxxxxxxxx".into(),
     );
     assert_account_unavailable(&shopper.get(ME_PATH).await);
     assert_account_unavailable(&shopper.sign_in("ada@example.org", PASSWORD).await);
     assert!(shopper.cookie(IDENTITY_COOKIE).is_none());
+    // A browser with the old site-wide session cookie keeps it too: an outage moves
+    // nothing and signs nobody out.
+    let mut old = Browser::new(&bff.address);
+    old.cookies.insert(
+        "session".into(),
+        "a-session-secret-of-43-characters-xxxxxxxxx".into(),
+    );
+    assert_account_unavailable(&old.get(ME_PATH).await);
+    assert!(old.cookie("session").is_some());
     let _ = std::fs::remove_dir_all(keys);
 }

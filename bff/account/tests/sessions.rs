@@ -1,6 +1,8 @@
 //! Signing up, in and out through account-bff against the real account-service: the two
-//! HttpOnly cookies, a new session at every sign-in, revocation seen at once, the sign-in
-//! limit passed on, and one answer for every wrong combination.
+//! HttpOnly cookies (the session's only for this BFF, both prefixed over HTTPS), a browser's
+//! old site-wide session cookie moved, a new session at every sign-in, revocation seen at
+//! once, the sign-in and sign-up limits passed on per client, and one answer for every
+//! wrong combination.
 
 // A failed expectation in a test is that test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -8,6 +10,7 @@
 mod common;
 
 use account_api::{codes, Me, PROFILE_PATH, SIGN_OUT_EVERYWHERE_PATH, SIGN_OUT_PATH};
+use account_bff::cookies::SESSION_COOKIE;
 use common::{spawn_shop, unique_email, Answer, Browser, Shop, PASSWORD};
 use identity::IDENTITY_COOKIE;
 use reqwest::{Method, StatusCode};
@@ -21,16 +24,29 @@ test_support::on_both_databases!(crate::spawn_shop =>
     the_eleventh_wrong_password_within_a_minute_is_a_429_with_the_services_retry_after,
     an_unknown_email_and_a_wrong_password_get_the_same_answer,
     a_guest_is_answered_without_cookies,
-    an_email_that_has_an_account_is_a_409_at_email,
+    an_email_that_has_an_account_is_refused_unless_it_is_its_password,
+    an_old_site_wide_session_cookie_keeps_working_and_is_moved,
+    a_locked_out_client_does_not_lock_the_owner_out,
+    the_sixth_sign_up_from_one_client_is_a_429_with_the_services_retry_after,
 );
 
-/// Asserts what every cookie of the shop is: HttpOnly, SameSite=Lax, site-wide.
+/// Where each cookie is sent: the session only to this BFF, the identity token everywhere.
+fn path_of(name: &str) -> &'static str {
+    if name.ends_with(SESSION_COOKIE) {
+        "/api/account/"
+    } else {
+        "/"
+    }
+}
+
+/// Asserts what every cookie of the shop is: HttpOnly, SameSite=Lax, sent where it is needed.
 fn assert_shop_cookie(answer: &Answer, name: &str) -> u64 {
     let cookie = answer
         .cookie(name)
         .unwrap_or_else(|| panic!("no {name} cookie: {:?}", answer.set_cookies));
-    for attribute in ["; HttpOnly", "; SameSite=Lax", "; Path=/"] {
-        assert!(cookie.contains(attribute), "{cookie}");
+    let path = format!("; Path={};", path_of(name));
+    for attribute in ["; HttpOnly", "; SameSite=Lax", path.as_str()] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
     }
     cookie
         .split("; ")
@@ -55,12 +71,16 @@ async fn signing_up_signs_in_with_two_http_only_cookies_and_no_secret_in_any_bod
     let this_month = chrono::Utc::now().format("%B %Y").to_string();
     assert_eq!(user.member_since, this_month);
 
-    let session_age = assert_shop_cookie(&answer, "session");
+    let session_age = assert_shop_cookie(&answer, SESSION_COOKIE);
     assert!(session_age > 3600, "the session lasts: {session_age}");
     let identity_age = assert_shop_cookie(&answer, IDENTITY_COOKIE);
     assert!((1..=300).contains(&identity_age), "{identity_age}");
-    assert!(answer.cookie("session").unwrap().find("Secure").is_none());
-    let secret = browser.cookie("session").unwrap().to_owned();
+    assert!(answer
+        .cookie(SESSION_COOKIE)
+        .unwrap()
+        .find("Secure")
+        .is_none());
+    let secret = browser.cookie(SESSION_COOKIE).unwrap().to_owned();
     let token = browser.cookie(IDENTITY_COOKIE).unwrap().to_owned();
     let identity = shop
         .verifier()
@@ -87,7 +107,12 @@ async fn me_text(browser: &mut Browser) -> String {
     browser.get(account_api::ME_PATH).await.text
 }
 
+/// Over HTTPS the cookies are `Secure` and carry the prefix their path allows, which the
+/// browser enforces: `__Host-identity` (site-wide: no sibling subdomain nor plain-HTTP
+/// answer can set it) and `__Secure-account_session` (only this BFF's path).
 async fn cookies_are_secure_when_the_shop_is_reached_over_https(shop: Shop) {
+    const SESSION: &str = "__Secure-account_session";
+    const IDENTITY: &str = "__Host-identity";
     let mut browser = shop.browser();
     browser
         .headers
@@ -95,39 +120,55 @@ async fn cookies_are_secure_when_the_shop_is_reached_over_https(shop: Shop) {
     let email = unique_email();
     let answer = browser.sign_up("Ada", &email, PASSWORD).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
-    for name in ["session", IDENTITY_COOKIE] {
+    for name in [SESSION, IDENTITY] {
         assert_shop_cookie(&answer, name);
         assert!(answer.cookie(name).unwrap().ends_with("; Secure"), "{name}");
     }
+    assert!(answer.cookie(SESSION_COOKIE).is_none() && answer.cookie(IDENTITY_COOKIE).is_none());
+    let token = browser.cookie(IDENTITY).unwrap().to_owned();
+    assert!(shop.verifier().verify(&token).is_some());
+    // The prefixed cookies are the ones read: signed in, nothing to renew.
+    let me = browser.get(account_api::ME_PATH).await;
+    assert!(me.set_cookies.is_empty(), "{:?}", me.set_cookies);
+    assert_eq!(me.json::<Me>().user.unwrap().email, email);
     let answer = browser.sign_in(&email, PASSWORD).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    assert!(answer.cookie("session").unwrap().ends_with("; Secure"));
+    assert!(answer.cookie(SESSION).unwrap().ends_with("; Secure"));
     let answer = browser.write(Method::POST, SIGN_OUT_PATH, None).await;
-    assert!(answer.clears("session") && answer.clears(IDENTITY_COOKIE));
-    assert!(answer.cookie("session").unwrap().ends_with("; Secure"));
+    assert!(answer.clears(SESSION) && answer.clears(IDENTITY));
+    assert!(answer.cookie(SESSION).unwrap().ends_with("; Secure"));
+    // Over HTTPS, cookies under the plain names are not the shop's: a guest.
+    let (plain, _) = shop.signed_up("Grace").await;
+    let mut planted = shop.browser();
+    planted.cookies = plain.cookies.clone();
+    planted
+        .headers
+        .push(("x-forwarded-proto", "https".to_owned()));
+    let answer = planted.get(account_api::ME_PATH).await;
+    assert_eq!(answer.json::<Me>(), Me::default());
 }
 
 async fn every_sign_in_starts_a_new_session_and_ends_the_one_the_browser_had(shop: Shop) {
     let (mut browser, email) = shop.signed_up("Ada").await;
-    let first = browser.cookie("session").unwrap().to_owned();
+    let first = browser.cookie(SESSION_COOKIE).unwrap().to_owned();
 
     let answer = browser.sign_in(&email, PASSWORD).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     let me: Me = answer.json();
     assert!(me.renewed);
     assert_eq!(me.user.unwrap().email, email);
-    let second = answer.cookie_value("session").unwrap().to_owned();
+    let second = answer.cookie_value(SESSION_COOKIE).unwrap().to_owned();
     assert_ne!(second, first, "a new session, not the old one kept");
     assert!(answer.cookie_value(IDENTITY_COOKIE).is_some());
 
     let answer = browser.sign_in(&email, PASSWORD).await;
-    let third = answer.cookie_value("session").unwrap().to_owned();
+    let third = answer.cookie_value(SESSION_COOKIE).unwrap().to_owned();
     assert!(third != first && third != second);
 
     // The sessions the browser held before are over; the last one works.
     for old in [&first, &second] {
         let mut stale = shop.browser();
-        stale.cookies.insert("session".into(), old.clone());
+        stale.cookies.insert(SESSION_COOKIE.into(), old.clone());
         assert_eq!(stale.me().await, Me::default());
         let answer = stale.get(PROFILE_PATH).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.text);
@@ -148,7 +189,7 @@ async fn signing_out_ends_the_session_at_once(shop: Shop) {
     let answer = browser.write(Method::POST, SIGN_OUT_PATH, None).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     assert_eq!(answer.json::<Me>(), Me::default());
-    assert!(answer.clears("session"), "{:?}", answer.set_cookies);
+    assert!(answer.clears(SESSION_COOKIE), "{:?}", answer.set_cookies);
     assert!(answer.clears(IDENTITY_COOKIE), "{:?}", answer.set_cookies);
     assert!(browser.cookies.is_empty());
     assert_eq!(browser.me().await, Me::default());
@@ -160,7 +201,7 @@ async fn signing_out_ends_the_session_at_once(shop: Shop) {
     let answer = copy.get(PROFILE_PATH).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.text);
     assert_eq!(answer.code(), codes::SIGNED_OUT);
-    assert!(answer.clears("session") && answer.clears(IDENTITY_COOKIE));
+    assert!(answer.clears(SESSION_COOKIE) && answer.clears(IDENTITY_COOKIE));
     assert!(copy.cookies.is_empty(), "the 401 cleared both");
 }
 
@@ -178,7 +219,7 @@ async fn signing_out_everywhere_ends_the_sessions_of_other_browsers(shop: Shop) 
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     assert_eq!(answer.json::<Me>(), Me::default());
-    assert!(answer.clears("session") && answer.clears(IDENTITY_COOKIE));
+    assert!(answer.clears(SESSION_COOKIE) && answer.clears(IDENTITY_COOKIE));
 
     let answer = phone.get(PROFILE_PATH).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.text);
@@ -241,10 +282,11 @@ async fn the_eleventh_wrong_password_within_a_minute_is_a_429_with_the_services_
         "{}",
         answer.text
     );
-    assert!(answer.cookie("session").is_none());
+    assert!(answer.cookie(SESSION_COOKIE).is_none());
 }
 
-/// The `Retry-After` of account-service's own 429 for a sign-in as `email`.
+/// The `Retry-After` of account-service's own 429 for a sign-in as `email`, from the
+/// client the BFF names for a browser on this machine.
 async fn service_retry_after(shop: &Shop, email: &str) -> u64 {
     let response = reqwest::Client::new()
         .post(format!(
@@ -252,6 +294,7 @@ async fn service_retry_after(shop: &Shop, email: &str) -> u64 {
             shop.account.url,
             account_service_api::paths::SESSIONS
         ))
+        .header(account_service_api::CLIENT_HEADER, "127.0.0.1")
         .json(&serde_json::json!({ "email": email, "password": "not the password at all" }))
         .send()
         .await
@@ -298,25 +341,146 @@ async fn a_guest_is_answered_without_cookies(shop: Shop) {
     // A session cookie nobody issued is a guest, and forgotten.
     guest
         .cookies
-        .insert("session".into(), "made-up-secret".into());
+        .insert(SESSION_COOKIE.into(), "made-up-secret".into());
     let answer = guest.get(account_api::ME_PATH).await;
     assert_eq!(answer.json::<Me>(), Me::default());
-    assert!(answer.clears("session"));
+    assert!(answer.clears(SESSION_COOKIE));
 }
 
-async fn an_email_that_has_an_account_is_a_409_at_email(shop: Shop) {
+async fn an_email_that_has_an_account_is_refused_unless_it_is_its_password(shop: Shop) {
     let (_, email) = shop.signed_up("Ada").await;
     let mut other = shop.browser();
+    let typed = format!("  {}  ", email.to_uppercase());
     let answer = other
-        .sign_up(
-            "Someone",
-            &format!("  {}  ", email.to_uppercase()),
-            PASSWORD,
-        )
+        .sign_up("Someone", &typed, "another good passphrase")
         .await;
     assert_eq!(answer.status, StatusCode::CONFLICT, "{}", answer.text);
-    assert_eq!(answer.code(), codes::EMAIL_TAKEN);
-    assert_eq!(answer.field(), "email");
+    assert_eq!(answer.code(), codes::SIGN_UP_REFUSED);
+    assert_eq!(answer.field(), "", "no field named");
+    assert!(!answer.text.contains(&email) && !answer.text.contains("taken"));
     assert!(answer.set_cookies.is_empty());
     assert_eq!(shop.users().await, 1);
+    // Its owner, who forgot they had signed up, is simply signed in.
+    let answer = other.sign_up("Ada again", &typed, PASSWORD).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let me: Me = answer.json();
+    assert_eq!(me.user.unwrap().name, "Ada", "their account, as it is");
+    assert_shop_cookie(&answer, SESSION_COOKIE);
+    assert_shop_cookie(&answer, IDENTITY_COOKIE);
+    assert_eq!(shop.users().await, 1);
+}
+
+/// A browser that still holds the session cookie from before it was scoped to
+/// `/api/account/` (`session`, `Path=/`) stays signed in: the first answer keeps that
+/// session under the new cookie and clears the old one.
+async fn an_old_site_wide_session_cookie_keeps_working_and_is_moved(shop: Shop) {
+    let (signed_up, email) = shop.signed_up("Ada").await;
+    let secret = signed_up.cookie(SESSION_COOKIE).unwrap().to_owned();
+    let mut old = shop.browser();
+    old.cookies.insert("session".into(), secret.clone());
+
+    // An answer that does not look at the session (a mistyped sign-in) leaves it be.
+    let answer = old.sign_in(&email, "not the password at all").await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(answer.set_cookies.is_empty(), "{:?}", answer.set_cookies);
+
+    let answer = old.get(account_api::ME_PATH).await;
+    let me: Me = answer.json();
+    assert_eq!(me.user.unwrap().email, email);
+    assert!(answer.clears("session"), "{:?}", answer.set_cookies);
+    let cleared = answer.cookie("session").unwrap();
+    assert!(cleared.contains("; Path=/;"), "{cleared}");
+    assert_eq!(answer.cookie_value(SESSION_COOKIE), Some(secret.as_str()));
+    let age = assert_shop_cookie(&answer, SESSION_COOKIE);
+    assert!(age > 29 * 24 * 3600, "as long as the session lives: {age}");
+    assert!(old.cookie("session").is_none());
+    // From now on the new cookie alone does it, and nothing is set again.
+    let answer = old.get(account_api::ME_PATH).await;
+    assert!(answer.json::<Me>().signed_in());
+    assert!(answer.set_cookies.is_empty(), "{:?}", answer.set_cookies);
+    assert_eq!(
+        old.get(PROFILE_PATH).await.status,
+        StatusCode::OK,
+        "the profile too"
+    );
+
+    // An old cookie of a session that is over: a guest, and both are cleared.
+    let mut stale = shop.browser();
+    stale
+        .cookies
+        .insert("session".into(), "made-up-secret".into());
+    let answer = stale.get(PROFILE_PATH).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(answer.clears("session") && answer.clears(SESSION_COOKIE));
+    // Signing out with only an old cookie ends that session.
+    let mut leaving = shop.browser();
+    leaving.cookies.insert("session".into(), secret);
+    let answer = leaving.write(Method::POST, SIGN_OUT_PATH, None).await;
+    assert!(answer.clears("session") && answer.clears(SESSION_COOKIE));
+    assert_eq!(shop.count("sessions", "revoked_at IS NULL").await, 0);
+}
+
+/// Ten wrong passwords from one client lock that client out of the account, not its owner
+/// on another (the client is the address nginx appended to `X-Forwarded-For`).
+async fn a_locked_out_client_does_not_lock_the_owner_out(shop: Shop) {
+    let (_, email) = shop.signed_up("Ada").await;
+    let mut attacker = shop.browser();
+    attacker
+        .headers
+        .push(("x-forwarded-for", "203.0.113.66".to_owned()));
+    for _ in 0..10 {
+        let answer = attacker.sign_in(&email, "not the password at all").await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.text);
+    }
+    let answer = attacker.sign_in(&email, PASSWORD).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        answer.text
+    );
+    let mut owner = shop.browser();
+    owner
+        .headers
+        .push(("x-forwarded-for", "198.51.100.23".to_owned()));
+    let answer = owner.sign_in(&email, PASSWORD).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert!(answer.cookie(SESSION_COOKIE).is_some());
+}
+
+async fn the_sixth_sign_up_from_one_client_is_a_429_with_the_services_retry_after(shop: Shop) {
+    let from = |address: &str| {
+        let mut browser = shop.browser();
+        browser
+            .headers
+            .push(("x-forwarded-for", address.to_owned()));
+        browser
+    };
+    for _ in 0..account_service_api::MAX_SIGN_UPS_PER_CLIENT {
+        let answer = from("203.0.113.80")
+            .sign_up("Someone", &unique_email(), PASSWORD)
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    }
+    let answer = from("203.0.113.80")
+        .sign_up("Someone", &unique_email(), PASSWORD)
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        answer.text
+    );
+    assert_eq!(answer.code(), codes::TOO_MANY_ATTEMPTS);
+    let retry_after: u64 = answer.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((540..=600).contains(&retry_after), "{retry_after}");
+    assert!(answer.set_cookies.is_empty());
+    let answer = from("198.51.100.80")
+        .sign_up("Someone Else", &unique_email(), PASSWORD)
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
 }

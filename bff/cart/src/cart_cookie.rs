@@ -1,14 +1,20 @@
 //! The guest cart's cookie: `cart_id`, holding the id cart-service gave the cart.
 //!
 //! Written and read as every shop cookie is ([`platform::cookie`]: HttpOnly, `SameSite=Lax`,
-//! `Path=/`, `Secure` over HTTPS), kept 30 days. A signed-in shopper's cart needs no
-//! cookie — it is theirs by their identity — so the cookie is forgotten once its cart is
-//! merged into theirs ([`crate::shopper`]).
+//! `Secure` over HTTPS), kept 30 days. It stays site-wide (`Path=/`): the header fragments
+//! are rendered from the page request, whose cookies are only the `Path=/` ones — so over
+//! HTTPS it is `__Host-cart_id`, which no sibling subdomain and no plain-HTTP answer can
+//! plant (a planted guest cart would collect the shopper's order and address). A
+//! signed-in shopper's cart needs no cookie — it is theirs by their identity — so the
+//! cookie is forgotten once its cart is merged into theirs ([`crate::shopper`]).
 
 use actix_web::{HttpRequest, HttpResponse};
+use platform::cookie::ShopCookie;
 
-/// The cookie's name.
+/// The cookie's plain name (over HTTPS `__Host-cart_id`).
 pub const NAME: &str = "cart_id";
+/// The cookie.
+pub const COOKIE: ShopCookie = ShopCookie::site_wide(NAME);
 /// How long a browser keeps a guest cart: 30 days.
 pub const MAX_AGE_SECONDS: u64 = 30 * 24 * 60 * 60;
 
@@ -30,17 +36,17 @@ impl CartId {
 
 /// The cart the request's cookie names. A malformed value counts as no cart at all.
 pub fn read(request: &HttpRequest) -> Option<CartId> {
-    platform::cookie::read(request, NAME).and_then(CartId::parse)
+    COOKIE.read(request).and_then(CartId::parse)
 }
 
 /// Adds the cookie naming `cart` for the next 30 days to `response`.
 pub fn set(response: &mut HttpResponse, request: &HttpRequest, cart: &CartId) {
-    platform::cookie::set(response, request, NAME, cart.as_str(), MAX_AGE_SECONDS);
+    COOKIE.set(response, request, cart.as_str(), MAX_AGE_SECONDS);
 }
 
 /// Adds the `Set-Cookie` that makes the browser forget its guest cart.
 pub fn forget(response: &mut HttpResponse, request: &HttpRequest) {
-    platform::cookie::clear(response, request, NAME);
+    COOKIE.clear(response, request);
 }
 
 #[cfg(test)]
@@ -98,12 +104,43 @@ mod tests {
             set_cookie_of(&response),
             "cart_id=abc; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax"
         );
-        let over_https = TestRequest::default()
+    }
+
+    fn over_https(cookie: &str) -> HttpRequest {
+        TestRequest::default()
             .insert_header(("x-forwarded-proto", "https"))
-            .to_http_request();
+            .insert_header((header::COOKIE, cookie))
+            .to_http_request()
+    }
+
+    #[test]
+    fn over_https_the_cookie_is_host_prefixed_and_secure() {
+        let cart = CartId::parse("abc").unwrap();
         let mut response = HttpResponse::Ok().finish();
-        set(&mut response, &over_https, &cart);
-        assert!(set_cookie_of(&response).ends_with("; Secure"));
+        set(&mut response, &over_https(""), &cart);
+        assert_eq!(
+            set_cookie_of(&response),
+            "__Host-cart_id=abc; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax; Secure"
+        );
+        let mut response = HttpResponse::Ok().finish();
+        forget(&mut response, &over_https(""));
+        assert_eq!(
+            set_cookie_of(&response),
+            "__Host-cart_id=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure"
+        );
+    }
+
+    #[test]
+    fn over_https_only_the_host_prefixed_cookie_names_a_cart() {
+        assert_eq!(
+            read(&over_https("__Host-cart_id=mine")),
+            CartId::parse("mine")
+        );
+        assert_eq!(
+            read(&over_https("cart_id=planted; __Host-cart_id=mine")),
+            CartId::parse("mine")
+        );
+        assert_eq!(read(&over_https("cart_id=planted")), None);
     }
 
     #[test]

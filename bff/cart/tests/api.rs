@@ -17,7 +17,7 @@ use serde_json::json;
 
 test_support::on_both_databases!(crate::common::spawn_shop =>
     adding_a_product_makes_a_cart_named_only_by_an_http_only_cookie,
-    the_cookie_is_secure_when_the_shop_is_served_over_https,
+    the_cookie_is_secure_and_host_prefixed_when_the_shop_is_served_over_https,
     the_mini_cart_counts_items_and_sums_their_prices,
     the_cart_page_shows_lines_totals_and_the_way_to_free_shipping,
     a_line_beyond_the_stock_is_warned_about_and_blocks_checkout,
@@ -81,21 +81,47 @@ async fn adding_a_product_makes_a_cart_named_only_by_an_http_only_cookie(shop: S
     }
 }
 
-async fn the_cookie_is_secure_when_the_shop_is_served_over_https(shop: Shop) {
+/// Over HTTPS the cart cookie is `Secure` and named `__Host-cart_id`: the browser takes it
+/// only from this host over HTTPS with `Path=/`, so neither a sibling subdomain nor a
+/// plain-HTTP answer can plant a cart of its choosing on the shopper.
+async fn the_cookie_is_secure_and_host_prefixed_when_the_shop_is_served_over_https(shop: Shop) {
     let product = shop.cheap_product(5).await;
-    let mut shopper = shop.shopper();
-    // nginx terminates TLS and says so.
-    let request = shopper
-        .request(Method::POST, ITEMS_PATH)
-        .header("x-csrf", "1")
-        .header("x-forwarded-proto", "https")
-        .json(&json!({ "product_id": product.id, "quantity": 1 }));
-    let answer = shopper.send(request).await;
+    let mut shopper = Shopper::over_https(&shop.bff.address);
+    let answer = shopper.add(product.id, 1).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     let cookie = answer.cart_cookie.unwrap();
+    assert!(cookie.starts_with("__Host-cart_id="), "{cookie}");
     let attributes: Vec<&str> = cookie.split(';').map(str::trim).collect();
-    assert!(attributes.contains(&"Secure"), "{cookie}");
-    assert!(attributes.contains(&"HttpOnly"), "{cookie}");
+    for attribute in ["Secure", "HttpOnly", "Path=/", "SameSite=Lax"] {
+        assert!(attributes.contains(&attribute), "{attribute} in {cookie}");
+    }
+    assert!(
+        !attributes.iter().any(|a| a.starts_with("Domain")),
+        "{cookie}"
+    );
+    // The prefixed cookie names the cart from now on.
+    let cart = shopper.cart_id().unwrap();
+    let again = shopper.add(product.id, 1).await;
+    assert_eq!(again.json::<Added>().quantity_in_cart, 2);
+    assert_eq!(
+        shopper.cart_id().unwrap(),
+        cart,
+        "the same cart, kept longer"
+    );
+    assert_eq!(shopper.mini_cart().await.item_count, 2);
+
+    // A cookie under the plain name is not the shop's over HTTPS: planted, or left from
+    // plain HTTP, it names no cart, and adding makes a cart of the shopper's own.
+    let mut planted = Shopper::over_https(&shop.bff.address);
+    planted.cookie = Some(format!("cart_id={cart}"));
+    assert_eq!(planted.mini_cart().await.item_count, 0);
+    let answer = planted.add(product.id, 1).await;
+    assert!(answer.cart_cookie.unwrap().starts_with("__Host-cart_id="));
+    assert_ne!(planted.cart_id().unwrap(), cart);
+    // And over plain HTTP the prefixed name is no cookie of the shop's.
+    let mut plain = shop.shopper();
+    plain.cookie = Some(format!("__Host-cart_id={cart}"));
+    assert_eq!(plain.mini_cart().await.item_count, 0);
 }
 
 async fn the_mini_cart_counts_items_and_sums_their_prices(shop: Shop) {

@@ -25,6 +25,7 @@ test_support::on_both_databases!(crate::common::spawn_shop =>
     a_token_signed_by_another_key_is_a_guest,
     an_unsigned_alg_none_token_is_a_guest,
     an_expired_token_is_a_guest,
+    over_https_only_the_host_prefixed_identity_cookie_signs_in,
 );
 
 #[test]
@@ -354,4 +355,29 @@ async fn is_a_guest(shop: &Shop, token: &str) {
     );
     let history: OrderHistory = ada.get(ORDERS_PATH).await.json();
     assert_eq!(history.orders, [order]);
+}
+
+/// Over HTTPS the identity token is read from `__Host-identity` only: a token under the
+/// plain name (which a sibling subdomain could have set) is a guest's.
+async fn over_https_only_the_host_prefixed_identity_cookie_signs_in(shop: Shop) {
+    let product = shop.cheap_product(5).await;
+    let mut ada = Shopper::over_https(&shop.bff.address);
+    ada.token = Some(shop.keys.token("ada"));
+    let answer = ada.add(product.id, 2).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert!(
+        answer.cart_cookie.is_none(),
+        "the user's cart needs no cookie"
+    );
+    assert_eq!(shop.signed_in("ada").mini_cart().await.item_count, 2);
+
+    let mut plain_name = Shopper::over_https(&shop.bff.address);
+    let request = plain_name
+        .request(Method::GET, cart_api::MINI_CART_PATH)
+        .header(
+            reqwest::header::COOKIE,
+            format!("identity={}", shop.keys.token("ada")),
+        );
+    let answer = plain_name.send(request).await;
+    assert_eq!(answer.json::<MiniCart>().item_count, 0, "a guest");
 }

@@ -3,8 +3,8 @@
 //! account-service holds the only private key (Ed25519). When a shopper signs in, and
 //! while their session lives, it signs a short **identity token** (a JWT, `alg: EdDSA`,
 //! at most [`TOKEN_LIFETIME`] long) that account-bff puts in the HttpOnly cookie
-//! [`IDENTITY_COOKIE`]. Every other BFF reads that cookie and verifies it locally with the
-//! public key ([`Verifier`]): a valid token names the user; a missing, forged, altered,
+//! [`IDENTITY`] (`identity`, or `__Host-identity` over HTTPS). Every other BFF reads that
+//! cookie and verifies it locally with the public key ([`Verifier`]): a valid token names the user; a missing, forged, altered,
 //! wrongly signed (another key, `alg: none`, HMAC) or expired token means "guest".
 //!
 //! Signing out revokes the session in account-service: account-bff, which checks the
@@ -20,12 +20,17 @@ pub use signer::{KeyPair, Signer};
 
 use actix_web::HttpRequest;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use platform::cookie::ShopCookie;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
 
-/// The cookie that carries the identity token (HttpOnly, SameSite=Lax, Path=/).
+/// The plain name of the cookie that carries the identity token.
 pub const IDENTITY_COOKIE: &str = "identity";
+/// The cookie that carries the identity token: HttpOnly, `SameSite=Lax`, `Path=/` — every
+/// BFF reads it, and the page request's header fragments are rendered from it — so over
+/// HTTPS it is `__Host-identity` ([`platform::cookie`]).
+pub const IDENTITY: ShopCookie = ShopCookie::site_wide(IDENTITY_COOKIE);
 /// The longest an identity token is valid: the longest a revoked session is still
 /// recognised by BFFs other than account-bff.
 pub const TOKEN_LIFETIME: Duration = Duration::from_secs(5 * 60);
@@ -119,9 +124,10 @@ impl Verifier {
         }
     }
 
-    /// The signed-in shopper of `request` (its [`IDENTITY_COOKIE`]), or `None` for a guest.
+    /// The signed-in shopper of `request` (its [`IDENTITY`] cookie, under the name that
+    /// fits the request's scheme), or `None` for a guest.
     pub fn identify(&self, request: &HttpRequest) -> Option<Identity> {
-        platform::cookie::read(request, IDENTITY_COOKIE).and_then(|token| self.verify(token))
+        IDENTITY.read(request).and_then(|token| self.verify(token))
     }
 }
 

@@ -239,6 +239,38 @@ mod tests {
     }
 
     #[test]
+    fn the_cookie_is_read_under_the_name_that_fits_the_scheme() {
+        use actix_web::test::TestRequest;
+        let (signer, verifier) = pair();
+        let token = signer.sign("42", "s1", "Ada", now()).unwrap();
+        let request = |cookie: String, https: bool| {
+            let mut request = TestRequest::default().insert_header(("cookie", cookie));
+            if https {
+                request = request.insert_header(("x-forwarded-proto", "https"));
+            }
+            request.to_http_request()
+        };
+        let signed_in = |request| verifier.identify(&request).map(|found| found.user_id);
+        assert_eq!(crate::IDENTITY.name(true), "__Host-identity");
+        assert_eq!(crate::IDENTITY.name(false), "identity");
+        assert_eq!(
+            signed_in(request(format!("identity={token}"), false)),
+            Some("42".into())
+        );
+        assert_eq!(
+            signed_in(request(format!("__Host-identity={token}"), true)),
+            Some("42".into())
+        );
+        // A plain-named token over HTTPS may have been planted (by a sibling subdomain, or
+        // an answer over plain HTTP): a guest. The prefixed name over HTTP is no cookie of ours.
+        assert_eq!(signed_in(request(format!("identity={token}"), true)), None);
+        assert_eq!(
+            signed_in(request(format!("__Host-identity={token}"), false)),
+            None
+        );
+    }
+
+    #[test]
     fn key_files_are_made_once() {
         let dir = std::env::temp_dir().join(format!("identity-keys-{}", std::process::id()));
         let private = dir.join("identity.pem");

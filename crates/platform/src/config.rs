@@ -4,6 +4,7 @@
 //! conventional `DATABASE_URL` and `DATABASE_PASSWORD_FILE` ([`database_url`]).
 
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use secrecy::SecretString;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -41,22 +42,23 @@ pub fn bind_host(prefix: &str) -> Result<String, ConfigError> {
 
 /// A service's database URL: `DATABASE_URL` (or `default` when it is unset or empty),
 /// with the password read from the file named by `DATABASE_PASSWORD_FILE` when that is
-/// set and not empty.
+/// set and not empty — as a [`SecretString`], since it holds the password: no `Debug`,
+/// log line or panic shows it (`expose_secret()` only where the database is connected).
 ///
 /// In containers the database password is a secret mounted as a file (Docker/compose
 /// secrets, a Kubernetes Secret volume), never a literal in the environment: the URL
 /// names user, host and database (`postgres://storefront@db:5432/catalog`) and the file
 /// holds the password. See [`with_password_file`] for the rules; errors never show the
 /// password.
-pub fn database_url(default: &str) -> Result<String, ConfigError> {
+pub fn secret_database_url(default: &str) -> Result<SecretString, ConfigError> {
     let url: String = var_or("DATABASE_URL", default.to_owned())?;
     let password_file: String = var_or("DATABASE_PASSWORD_FILE", String::new())?;
     let password_file = (!password_file.is_empty()).then(|| Path::new(&password_file));
-    with_password_file(&url, password_file)
+    with_password_file(&url, password_file).map(SecretString::from)
 }
 
 /// `url` with the password read from `password_file`, when one is given (the core of
-/// [`database_url`], without the environment):
+/// [`secret_database_url`], without the environment):
 /// - the file's content, less its trailing newline and whitespace, becomes the URL's
 ///   password, percent-encoded (every byte but letters, digits and `-._~`), so any
 ///   character may appear in it;
@@ -251,6 +253,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(message.contains("is empty"), "{message}");
+    }
+
+    #[test]
+    fn the_database_url_never_shows_in_debug() {
+        use secrecy::ExposeSecret;
+        let url = SecretString::from("postgres://shop:hunter2@db:5432/catalog");
+        for shown in [format!("{url:?}"), format!("{:?}", Some(&url))] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(!shown.contains("postgres://"), "{shown}");
+        }
+        assert_eq!(
+            url.expose_secret(),
+            "postgres://shop:hunter2@db:5432/catalog"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use crate::{FreshDatabase, RunningServer, TestDatabase};
 use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
 use std::time::Duration;
 
 /// cart-service's deadline for catalog-service in tests, as in production.
@@ -48,7 +49,7 @@ pub fn service_configuration(
     cart_service::configuration::Configuration {
         host: "127.0.0.1".into(),
         port: 0,
-        database_url: database_url.to_owned(),
+        database_url: database_url.to_owned().into(),
         max_connections: 8,
         catalog_service_url: catalog_url.to_owned(),
         upstream_timeout: UPSTREAM_TIMEOUT,
@@ -79,7 +80,7 @@ pub async fn spawn_service_on(database_url: &str, catalog_url: &str) -> CartServ
 pub async fn spawn_configured(
     configuration: cart_service::configuration::Configuration,
 ) -> CartService {
-    let database_url = configuration.database_url.clone();
+    let database_url = configuration.database_url.expose_secret().to_owned();
     let application = cart_service::startup::Application::build(configuration)
         .await
         .expect("starting cart-service");

@@ -39,7 +39,7 @@ pub async fn spawn_service_on(database_url: &str) -> CatalogService {
     let configuration = catalog_service::configuration::Configuration {
         host: "127.0.0.1".into(),
         port: 0,
-        database_url: database_url.to_owned(),
+        database_url: database_url.to_owned().into(),
         max_connections: 8,
         reservation_sweep: Duration::from_secs(5),
     };

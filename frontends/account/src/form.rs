@@ -14,7 +14,7 @@ pub struct Form {
     pub errors: Vec<FieldError>,
     /// What went wrong with the form as a whole (the BFF is unavailable, too many attempts).
     pub problem: Option<String>,
-    /// The code of the last refusal (`email_taken`, ...).
+    /// The code of the last refusal (`sign_up_refused`, ...).
     pub code: Option<String>,
     /// Whether it waits for an answer (it cannot be sent again meanwhile).
     pub sending: bool,
@@ -207,19 +207,42 @@ mod tests {
         assert!(form.submit(Vec::new()));
 
         form.refused(&refusal(
-            409,
-            codes::EMAIL_TAKEN,
-            "There is already an account with this email.",
-            vec![at("email", "There is already an account with this email.")],
+            422,
+            "unprocessable",
+            "This password is one of the most common ones.",
+            vec![at(
+                "password",
+                "This password is one of the most common ones.",
+            )],
         ));
 
         assert_eq!(
-            form.error("email"),
-            Some("There is already an account with this email.")
+            form.error("password"),
+            Some("This password is one of the most common ones.")
         );
-        assert_eq!(form.code.as_deref(), Some(codes::EMAIL_TAKEN));
+        assert_eq!(form.code.as_deref(), Some("unprocessable"));
         assert_eq!(form.problem, None);
         assert!(!form.sending);
+    }
+
+    #[test]
+    fn a_refused_sign_up_is_said_about_the_whole_form() {
+        let mut form = Form::new(&[("name", ""), ("email", ""), ("password", "")]);
+        assert!(form.submit(Vec::new()));
+
+        form.refused(&refusal(
+            409,
+            codes::SIGN_UP_REFUSED,
+            "We could not make an account with these details.",
+            Vec::new(),
+        ));
+
+        assert_eq!(form.error("email"), None);
+        assert_eq!(
+            form.problem.as_deref(),
+            Some("We could not make an account with these details.")
+        );
+        assert_eq!(form.code.as_deref(), Some(codes::SIGN_UP_REFUSED));
     }
 
     #[test]

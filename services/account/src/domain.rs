@@ -3,6 +3,7 @@
 //! with a message for the shopper — and never repeats a password.
 
 use account_service_api::FieldError;
+use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -134,7 +135,7 @@ pub fn is_common_password(password: &str) -> bool {
 /// A password acceptable for a new account, after NIST SP 800-63B: 10 to 128 characters
 /// of anything (spaces and any script included, no composition rules, never trimmed),
 /// neither the account's email address nor a common password. Its `Debug` never shows it.
-pub struct NewPassword(String);
+pub struct NewPassword(SecretString);
 
 impl std::fmt::Debug for NewPassword {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -147,8 +148,9 @@ impl NewPassword {
     pub const MAX_LENGTH: usize = 128;
 
     /// `password` for the account of `email` (as typed; compared normalised).
-    pub fn parse(password: String, email: &str) -> Result<Self, FieldError> {
-        let length = password.chars().count();
+    pub fn parse(password: SecretString, email: &str) -> Result<Self, FieldError> {
+        let text = password.expose_secret();
+        let length = text.chars().count();
         if length < Self::MIN_LENGTH {
             return Err(problem(
                 fields::PASSWORD,
@@ -162,13 +164,13 @@ impl NewPassword {
             ));
         }
         let email = normalise_email(email);
-        if !email.is_empty() && normalise_email(&password) == email {
+        if !email.is_empty() && normalise_email(text) == email {
             return Err(problem(
                 fields::PASSWORD,
                 "Do not use your email address as your password.",
             ));
         }
-        if is_common_password(&password) {
+        if is_common_password(text) {
             return Err(problem(
                 fields::PASSWORD,
                 "This password is one of the most common ones: choose one that is harder to guess.",
@@ -177,7 +179,7 @@ impl NewPassword {
         Ok(Self(password))
     }
 
-    pub fn into_string(self) -> String {
+    pub fn into_secret(self) -> SecretString {
         self.0
     }
 }
@@ -244,7 +246,7 @@ mod tests {
     }
 
     fn password_problem(password: &str, email: &str) -> Option<String> {
-        NewPassword::parse(password.to_owned(), email)
+        NewPassword::parse(password.into(), email)
             .err()
             .map(|problem| {
                 assert_eq!(problem.field, "password");
@@ -298,5 +300,10 @@ mod tests {
     fn a_new_password_does_not_show_itself() {
         let password = NewPassword::parse("correct horse battery".into(), "a@b.co").unwrap();
         assert_eq!(format!("{password:?}"), "NewPassword(***)");
+        assert!(!format!("{password:#?}").contains("horse"));
+        assert_eq!(
+            password.into_secret().expose_secret(),
+            "correct horse battery"
+        );
     }
 }

@@ -8,6 +8,7 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -79,17 +80,22 @@ impl Passwords {
     }
 
     /// The argon2id hash of `password` (PHC string format, with a random salt).
-    pub async fn hash(&self, password: String) -> anyhow::Result<String> {
-        self.blocking(move || hash_now(password.as_bytes())).await
+    pub async fn hash(&self, password: SecretString) -> anyhow::Result<String> {
+        self.blocking(move || hash_now(password.expose_secret().as_bytes()))
+            .await
     }
 
     /// Whether `password` matches `hash`; with no hash (an unknown email) it checks the
     /// dummy hash instead — the same work — and says no.
-    pub async fn verify(&self, password: String, hash: Option<String>) -> anyhow::Result<bool> {
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        hash: Option<String>,
+    ) -> anyhow::Result<bool> {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.clone());
         let matches = self
-            .blocking(move || verify_now(password.as_bytes(), &hash))
+            .blocking(move || verify_now(password.expose_secret().as_bytes(), &hash))
             .await?;
         Ok(known && matches)
     }

@@ -1,16 +1,18 @@
-use crate::attempts::SignInLimits;
+use crate::attempts::Attempts;
 use crate::passwords::Passwords;
 use crate::{configuration::Configuration, database, routes};
 use actix_web::web;
 use identity::{KeyPair, Signer};
 use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
 
 /// What the handlers share.
 pub struct AppState {
     pub db: DatabaseConnection,
     pub passwords: Passwords,
-    pub limits: SignInLimits,
+    /// Sign-in and sign-up attempts, counted in the database (shared by every replica).
+    pub attempts: Attempts,
     pub signer: Signer,
 }
 
@@ -29,7 +31,7 @@ impl Application {
     /// caller that asked for port 0 can read the real one from the server.
     pub async fn build(configuration: Configuration) -> anyhow::Result<Self> {
         let db = database::connect_and_prepare(
-            &configuration.database_url,
+            configuration.database_url.expose_secret(),
             configuration.max_connections,
         )
         .await?;
@@ -37,7 +39,7 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             passwords: Passwords::new().await?,
-            limits: SignInLimits::standard(),
+            attempts: Attempts::new(db.clone(), configuration.limits),
             signer,
         });
         let server = platform::server::serve(

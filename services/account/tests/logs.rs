@@ -8,7 +8,7 @@
 mod common;
 
 use account_service_api::{paths, SignedIn, SESSION_HEADER};
-use common::{client, send};
+use common::{client, send, ExposeSecret};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::path::PathBuf;
@@ -141,7 +141,7 @@ async fn no_password_reaches_the_logs(database: FreshDatabase) {
     let answer = send(
         client()
             .get(service.url(paths::SESSION))
-            .header(SESSION_HEADER, &signed_up.session_secret),
+            .header(SESSION_HEADER, signed_up.session_secret.expose_secret()),
     )
     .await;
     assert_eq!(answer.status, StatusCode::OK);
@@ -204,7 +204,7 @@ async fn no_password_reaches_the_logs(database: FreshDatabase) {
         PASSWORD,
         WRONG,
         AS_NUMBER,
-        signed_up.session_secret.as_str(),
+        signed_up.session_secret.expose_secret(),
     ] {
         assert!(
             !log.contains(secret),

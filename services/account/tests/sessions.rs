@@ -8,8 +8,8 @@ mod common;
 
 use account_service::entities::session;
 use account_service_api::{
-    codes, paths, SessionState, SignedIn, ATTEMPT_WINDOW_SECONDS, MAX_FAILED_PER_ACCOUNT,
-    MAX_FAILED_PER_CLIENT, SESSION_HEADER,
+    codes, paths, SessionState, SignedIn, ATTEMPT_WINDOW_SECONDS,
+    MAX_FAILED_PER_ACCOUNT_AND_CLIENT, MAX_FAILED_PER_CLIENT, SESSION_HEADER,
 };
 use common::*;
 use reqwest::StatusCode;
@@ -56,7 +56,7 @@ async fn every_sign_in_starts_a_new_session(service: AccountService) {
     let third = signed_in(&sign_in(&service, &typed, PASSWORD, None).await);
     assert_eq!(second.user, first.user);
     assert_eq!(third.user, first.user);
-    let secrets = [&first, &second, &third].map(|s| s.session_secret.clone());
+    let secrets = [&first, &second, &third].map(|s| s.session_secret.expose_secret().to_owned());
     let mut handles = Vec::new();
     for secret in &secrets {
         handles.push(state(&session(&service, secret).await).handle);
@@ -69,7 +69,9 @@ async fn every_sign_in_starts_a_new_session(service: AccountService) {
         assert!(account_service_api::is_valid_id(handle), "{handle}");
     }
     let verifier = identity::Verifier::from_file(&service.public_key_file).unwrap();
-    let identity = verifier.verify(&third.identity.token).unwrap();
+    let identity = verifier
+        .verify(third.identity.token.expose_secret())
+        .unwrap();
     assert_eq!(identity.session, handles[2]);
     assert_eq!(identity.user_id, first.user.id);
     // Only the secrets' hashes are stored.
@@ -148,7 +150,7 @@ async fn the_attempt_after_ten_failures_in_a_minute_is_refused_before_any_check(
 ) {
     let user = sign_up(&service, "Ada Lovelace").await;
     let email = user.user.email.to_uppercase();
-    for attempt in 1..=MAX_FAILED_PER_ACCOUNT {
+    for attempt in 1..=MAX_FAILED_PER_ACCOUNT_AND_CLIENT {
         let answer = sign_in(&service, &email, &format!("wrong guess {attempt}"), None).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
     }
@@ -167,7 +169,7 @@ async fn the_attempt_after_ten_failures_in_a_minute_is_refused_before_any_check(
     );
     // An email nobody has is limited the same way.
     let nobody = unique_email();
-    for _ in 0..MAX_FAILED_PER_ACCOUNT {
+    for _ in 0..MAX_FAILED_PER_ACCOUNT_AND_CLIENT {
         assert_eq!(
             sign_in(&service, &nobody, PASSWORD, None).await.status,
             StatusCode::UNAUTHORIZED
@@ -178,12 +180,12 @@ async fn the_attempt_after_ten_failures_in_a_minute_is_refused_before_any_check(
 
 async fn a_successful_sign_in_clears_the_account_count(service: AccountService) {
     let user = sign_up(&service, "Ada Lovelace").await;
-    for _ in 1..MAX_FAILED_PER_ACCOUNT {
+    for _ in 1..MAX_FAILED_PER_ACCOUNT_AND_CLIENT {
         sign_in(&service, &user.user.email, "a wrong guess", None).await;
     }
     signed_in(&sign_in(&service, &user.user.email, PASSWORD, None).await);
     // Nine failures were forgotten: nine more are answered, not refused.
-    for attempt in 1..MAX_FAILED_PER_ACCOUNT {
+    for attempt in 1..MAX_FAILED_PER_ACCOUNT_AND_CLIENT {
         let answer = sign_in(&service, &user.user.email, "a wrong guess", None).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
     }
@@ -231,11 +233,13 @@ async fn a_session_check_answers_a_fresh_token_and_notes_its_use_once_a_minute(
     service: AccountService,
 ) {
     let user = sign_up(&service, "Grace Brewster Hopper").await;
-    let checked = state(&session(&service, &user.session_secret).await);
+    let checked = state(&session(&service, user.session_secret.expose_secret()).await);
     assert_eq!(checked.user, user.user);
     assert_eq!(checked.session_expires_at, user.session_expires_at);
     let verifier = identity::Verifier::from_file(&service.public_key_file).unwrap();
-    let identity = verifier.verify(&checked.identity.token).unwrap();
+    let identity = verifier
+        .verify(checked.identity.token.expose_secret())
+        .unwrap();
     assert_eq!(identity.user_id, user.user.id);
     assert_eq!(identity.session, checked.handle);
     assert_eq!(identity.first_name, "Grace");
@@ -257,14 +261,14 @@ async fn a_session_check_answers_a_fresh_token_and_notes_its_use_once_a_minute(
         .exec(&service.db)
         .await
         .unwrap();
-    state(&session(&service, &user.session_secret).await);
+    state(&session(&service, user.session_secret.expose_secret()).await);
     let noted = last_seen().await;
     assert!(
         noted > chrono::Utc::now() - chrono::TimeDelta::seconds(30),
         "{noted}"
     );
     // Within the minute: not written again.
-    state(&session(&service, &user.session_secret).await);
+    state(&session(&service, user.session_secret.expose_secret()).await);
     assert_eq!(last_seen().await, noted);
 }
 
@@ -275,15 +279,15 @@ async fn signing_out_revokes_only_that_session(service: AccountService) {
         send(
             client()
                 .delete(url(&service, paths::SESSION))
-                .header(SESSION_HEADER, &user.session_secret),
+                .header(SESSION_HEADER, user.session_secret.expose_secret()),
         )
         .await
     };
     assert_eq!(sign_out().await.status, StatusCode::NO_CONTENT);
-    assert_signed_out(&session(&service, &user.session_secret).await);
+    assert_signed_out(&session(&service, user.session_secret.expose_secret()).await);
     // Done already: the same answer.
     assert_eq!(sign_out().await.status, StatusCode::NO_CONTENT);
-    state(&session(&service, &other.session_secret).await);
+    state(&session(&service, other.session_secret.expose_secret()).await);
     assert_eq!(
         count(&service.db, "sessions", "revoked_at IS NOT NULL").await,
         1
@@ -296,22 +300,24 @@ async fn signing_out_everywhere_revokes_every_session_of_the_user(service: Accou
     let third = signed_in(&sign_in(&service, &user.user.email, PASSWORD, None).await);
     let stranger = sign_up(&service, "Charles Babbage").await;
     assert_eq!(
-        everywhere(&service, &second.session_secret).await.status,
+        everywhere(&service, second.session_secret.expose_secret())
+            .await
+            .status,
         StatusCode::NO_CONTENT
     );
     for secret in [
-        &user.session_secret,
-        &second.session_secret,
-        &third.session_secret,
+        user.session_secret.expose_secret(),
+        second.session_secret.expose_secret(),
+        third.session_secret.expose_secret(),
     ] {
         assert_signed_out(&session(&service, secret).await);
     }
-    state(&session(&service, &stranger.session_secret).await);
+    state(&session(&service, stranger.session_secret.expose_secret()).await);
     // A revoked session cannot say whose sessions to end.
-    assert_signed_out(&everywhere(&service, &third.session_secret).await);
+    assert_signed_out(&everywhere(&service, third.session_secret.expose_secret()).await);
     // Signing in again starts a live session.
     let again = signed_in(&sign_in(&service, &user.user.email, PASSWORD, None).await);
-    state(&session(&service, &again.session_secret).await);
+    state(&session(&service, again.session_secret.expose_secret()).await);
 }
 
 async fn everywhere(service: &AccountService, secret: &str) -> Answer {
@@ -325,7 +331,7 @@ async fn everywhere(service: &AccountService, secret: &str) -> Answer {
 
 async fn an_expired_unknown_or_missing_session_is_signed_out(service: AccountService) {
     let user = sign_up(&service, "Ada Lovelace").await;
-    let handle = state(&session(&service, &user.session_secret).await).handle;
+    let handle = state(&session(&service, user.session_secret.expose_secret()).await).handle;
     session::Entity::update_many()
         .col_expr(
             session::Column::ExpiresAt,
@@ -335,7 +341,7 @@ async fn an_expired_unknown_or_missing_session_is_signed_out(service: AccountSer
         .exec(&service.db)
         .await
         .unwrap();
-    assert_signed_out(&session(&service, &user.session_secret).await);
+    assert_signed_out(&session(&service, user.session_secret.expose_secret()).await);
     assert_signed_out(&session(&service, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await);
     assert_signed_out(&session(&service, &handle).await);
     assert_signed_out(&send(client().get(url(&service, paths::SESSION))).await);

@@ -1,4 +1,5 @@
-use platform::config::{bind_host, database_url, var_or, ConfigError};
+use platform::config::{bind_host, secret_database_url, var_or, ConfigError};
+use secrecy::SecretString;
 use std::time::Duration;
 
 /// How cart-service runs; every field can be set from the environment.
@@ -12,8 +13,8 @@ pub struct Configuration {
     /// `DATABASE_PASSWORD_FILE` (unset): a file whose content (less its trailing newline)
     /// is the password of a server database's URL — the container secret, so the password
     /// is never in the environment. Start-up fails if the URL has a password too, or is
-    /// SQLite's. Holds the password: never log it (nor this configuration with `{:?}`).
-    pub database_url: String,
+    /// SQLite's. A secret: no `Debug` or log line shows it.
+    pub database_url: SecretString,
     /// `CART_SERVICE__MAX_CONNECTIONS` (default 16)
     pub max_connections: u32,
     /// `CART_SERVICE__CATALOG_SERVICE_URL` (default `http://127.0.0.1:8101`)
@@ -59,7 +60,7 @@ impl Configuration {
         Ok(Self {
             host: bind_host("CART_SERVICE")?,
             port: var_or("CART_SERVICE__PORT", 8102)?,
-            database_url: database_url("sqlite://var/data/cart.db?mode=rwc")?,
+            database_url: secret_database_url("sqlite://var/data/cart.db?mode=rwc")?,
             max_connections: var_or("CART_SERVICE__MAX_CONNECTIONS", 16)?,
             catalog_service_url: var_or(
                 "CART_SERVICE__CATALOG_SERVICE_URL",
@@ -79,5 +80,30 @@ impl Configuration {
             ),
             offer_cache: Duration::from_millis(var_or("CART_SERVICE__OFFER_CACHE_MS", 1000)?),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configuration_never_shows_the_database_url() {
+        let configuration = Configuration {
+            host: "127.0.0.1".into(),
+            port: 8102,
+            database_url: "postgres://cart:hunter2@db:5432/cart".into(),
+            max_connections: 16,
+            catalog_service_url: "http://127.0.0.1:8101".into(),
+            upstream_timeout: Duration::from_secs(2),
+            reservation_ttl_seconds: 900,
+            checkout_lease: Duration::from_secs(30),
+            recovery_interval: Duration::from_secs(5),
+            offer_cache: Duration::from_secs(1),
+        };
+        for shown in [format!("{configuration:?}"), format!("{configuration:#?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(!shown.contains("postgres://"), "{shown}");
+        }
     }
 }

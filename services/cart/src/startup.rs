@@ -4,6 +4,7 @@ use crate::saga::Saga;
 use crate::{configuration::Configuration, database, recovery, routes};
 use actix_web::web;
 use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 
 /// What the handlers share.
@@ -34,7 +35,7 @@ impl Application {
         payments: impl FnOnce(DatabaseConnection) -> Arc<dyn PaymentProvider>,
     ) -> anyhow::Result<Self> {
         let db = database::connect_and_prepare(
-            &configuration.database_url,
+            configuration.database_url.expose_secret(),
             configuration.max_connections,
         )
         .await?;

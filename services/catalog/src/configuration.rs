@@ -1,7 +1,9 @@
-use platform::config::{bind_host, database_url, var_or, ConfigError};
+use platform::config::{bind_host, secret_database_url, var_or, ConfigError};
+use secrecy::SecretString;
 use std::time::Duration;
 
-/// How catalog-service runs; every field can be set from the environment.
+/// How catalog-service runs; every field can be set from the environment. Its `Debug`
+/// never shows the database URL (a [`SecretString`]).
 #[derive(Debug, Clone)]
 pub struct Configuration {
     /// `CATALOG_SERVICE__HOST` (default `127.0.0.1`)
@@ -12,8 +14,8 @@ pub struct Configuration {
     /// `DATABASE_PASSWORD_FILE` (unset): a file whose content (less its trailing newline)
     /// is the password of a server database's URL — the container secret, so the password
     /// is never in the environment. Start-up fails if the URL has a password too, or is
-    /// SQLite's. Holds the password: never log it (nor this configuration with `{:?}`).
-    pub database_url: String,
+    /// SQLite's.
+    pub database_url: SecretString,
     /// `CATALOG_SERVICE__MAX_CONNECTIONS` (default 16)
     pub max_connections: u32,
     /// `CATALOG_SERVICE__RESERVATION_SWEEP_MS` (default 5000, at least 1): how often held
@@ -26,7 +28,7 @@ impl Configuration {
         Ok(Self {
             host: bind_host("CATALOG_SERVICE")?,
             port: var_or("CATALOG_SERVICE__PORT", 8101)?,
-            database_url: database_url("sqlite://var/data/catalog.db?mode=rwc")?,
+            database_url: secret_database_url("sqlite://var/data/catalog.db?mode=rwc")?,
             max_connections: var_or("CATALOG_SERVICE__MAX_CONNECTIONS", 16)?,
             reservation_sweep: sweep_interval()?,
         })
@@ -42,5 +44,25 @@ fn sweep_interval() -> Result<Duration, ConfigError> {
             reason: "the sweep needs an interval of 1 ms or more".to_owned(),
         }),
         ms => Ok(Duration::from_millis(ms)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_configuration_never_shows_the_database_url() {
+        let configuration = Configuration {
+            host: "127.0.0.1".into(),
+            port: 8101,
+            database_url: "postgres://catalog:hunter2@db:5432/catalog".into(),
+            max_connections: 16,
+            reservation_sweep: Duration::from_secs(5),
+        };
+        for shown in [format!("{configuration:?}"), format!("{configuration:#?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(!shown.contains("postgres://"), "{shown}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 use crate::{configuration::Configuration, database, routes, storage};
 use actix_web::web;
 use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
 use std::time::Duration;
 
 /// A running catalog-service: migrated, seeded, bound, not yet awaited.
@@ -16,7 +17,7 @@ impl Application {
     /// reservations in the background (for as long as the runtime runs).
     pub async fn build(configuration: Configuration) -> anyhow::Result<Self> {
         let db = database::connect_and_prepare(
-            &configuration.database_url,
+            configuration.database_url.expose_secret(),
             configuration.max_connections,
         )
         .await?;

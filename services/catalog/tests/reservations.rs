@@ -58,7 +58,7 @@ async fn spawn_sweeping_every(database: TestDatabase, sweep: Duration) -> Option
     let configuration = catalog_service::configuration::Configuration {
         host: "127.0.0.1".into(),
         port: 0,
-        database_url: database.url.clone(),
+        database_url: database.url.clone().into(),
         max_connections: 8,
         reservation_sweep: sweep,
     };
@@ -236,7 +236,7 @@ async fn spawn_two_sweeping_replicas(database: TestDatabase) -> Option<TwoReplic
     let configuration = catalog_service::configuration::Configuration {
         host: "127.0.0.1".into(),
         port: 0,
-        database_url: one._database.url.clone(),
+        database_url: one._database.url.clone().into(),
         max_connections: 8,
         reservation_sweep: Duration::from_millis(50),
     };

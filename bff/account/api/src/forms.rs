@@ -21,19 +21,51 @@ pub mod fields {
     pub const PASSWORD: &str = "password";
 }
 
-/// `POST /api/account/sign-up`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /api/account/sign-up`. Its `Debug` never shows the password.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignUpForm {
     pub name: String,
     pub email: String,
     pub password: String,
 }
 
-/// `POST /api/account/sign-in`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `POST /api/account/sign-in`. Its `Debug` never shows the password.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInForm {
     pub email: String,
     pub password: String,
+}
+
+// Written out rather than with a secrets crate: the MFE compiles these forms to wasm, where
+// every dependency is bundle size.
+impl std::fmt::Debug for SignUpForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignUpForm")
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("password", &REDACTED)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SignInForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInForm")
+            .field("email", &self.email)
+            .field("password", &REDACTED)
+            .finish()
+    }
+}
+
+/// What a `Debug` shows in place of a password.
+struct Redacted;
+
+const REDACTED: Redacted = Redacted;
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[REDACTED]")
+    }
 }
 
 fn problem(field: &str, message: &str) -> FieldError {
@@ -208,6 +240,30 @@ mod tests {
         assert!(password_problem("ü".repeat(10).as_str()).is_none());
         assert!(password_problem("ü".repeat(9).as_str()).is_some());
         assert!(password_problem(&"a".repeat(129)).is_some());
+    }
+
+    #[test]
+    fn no_form_shows_its_password_in_debug() {
+        let password = "correct horse battery";
+        let sign_up = SignUpForm {
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            password: password.into(),
+        };
+        let sign_in = SignInForm {
+            email: "ada@example.com".into(),
+            password: password.into(),
+        };
+        for shown in [
+            format!("{sign_up:?}"),
+            format!("{sign_up:#?}"),
+            format!("{sign_in:?}"),
+            format!("{:?}", Some(&sign_in)),
+        ] {
+            assert!(!shown.contains(password), "{shown}");
+            assert!(shown.contains("[REDACTED]"), "{shown}");
+            assert!(shown.contains("ada@example.com"), "{shown}");
+        }
     }
 
     #[test]

@@ -21,9 +21,12 @@ pub mod codes {
     pub const SIGNED_OUT: &str = "signed_out";
     /// 401: sign-in with an unknown email or a wrong password (the same answer for both).
     pub const INVALID_CREDENTIALS: &str = "invalid_credentials";
-    /// 409 at `email`: sign-up with an email that already has an account.
-    pub const EMAIL_TAKEN: &str = "email_taken";
-    /// 429 (with `Retry-After`): too many sign-in attempts for this account or client.
+    /// 409: sign-up with an email that cannot be used — it has an account, and the password
+    /// is not that account's (with its password, sign-up signs its owner in). The answer
+    /// names no field and gives no reason: the form offers to sign in instead.
+    pub const SIGN_UP_REFUSED: &str = "sign_up_refused";
+    /// 429 (with `Retry-After`): too many sign-in attempts for this account or client, or
+    /// too many sign-ups from this client.
     pub const TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
     /// 404: no such address (or another shopper's).
     pub const NOT_FOUND: &str = "not_found";

@@ -13,7 +13,7 @@ use crate::startup::State;
 use account_api::{codes, FieldError, ADDRESSES_PATH};
 use account_service_api::{paths, SessionState, SESSION_HEADER};
 use actix_web::http::{header, StatusCode};
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use platform::upstream::HttpMethod;
 use platform::{Error, Result};
@@ -22,6 +22,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::scope("")
             .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store")))
+            .wrap(from_fn(cookies::migrate_legacy_cookies))
             .route(
                 account_api::HEALTH_PATH,
                 web::get().to(platform::server::healthz),
@@ -88,10 +89,13 @@ pub(crate) async fn live_session(request: &HttpRequest, state: &State) -> Result
         .send::<SessionState>()
         .await;
     match found {
-        Ok(session) => Ok(Some(Session {
-            secret: secret.to_owned(),
-            state: session,
-        })),
+        Ok(session) => {
+            cookies::found_live(request, &session);
+            Ok(Some(Session {
+                secret: secret.to_owned(),
+                state: session,
+            }))
+        }
         Err(Error::Upstream { status, .. }) if status == StatusCode::UNAUTHORIZED => Ok(None),
         Err(error) => Err(error),
     }

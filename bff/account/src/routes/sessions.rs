@@ -6,7 +6,8 @@ use super::{live_session, refuse, signed_out};
 use crate::{cookies, presenter, startup::State};
 use account_api::{codes, ErrorBody, Me, SignInForm, SignUpForm};
 use account_service_api::{
-    paths, Credentials, NewUser, SignedIn, ATTEMPT_WINDOW_SECONDS, CLIENT_HEADER, SESSION_HEADER,
+    paths, Credentials, ExposeSecret, NewUser, SignedIn, ATTEMPT_WINDOW_SECONDS, CLIENT_HEADER,
+    SESSION_HEADER,
 };
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -15,7 +16,10 @@ use platform::upstream::{HttpMethod, Rejection};
 use platform::{Error, Result};
 use std::net::{IpAddr, SocketAddr};
 
-/// `POST /api/account/sign-up` — makes the account and signs it in: 201 [`Me`].
+/// `POST /api/account/sign-up` — makes the account and signs it in: 201 [`Me`] (also when
+/// the email has an account and the password is its password: the shopper is signed in);
+/// 409 `sign_up_refused` for an email that cannot be used; 429 `too_many_attempts` with
+/// the service's `Retry-After`.
 pub async fn sign_up(
     request: HttpRequest,
     form: web::Json<SignUpForm>,
@@ -26,15 +30,22 @@ pub async fn sign_up(
     let new_user = NewUser {
         email: form.email.trim().to_owned(),
         name: form.name.trim().to_owned(),
-        password: form.password,
+        password: form.password.into(),
     };
-    let signed_in = state
+    let answer = state
         .account
         .call(HttpMethod::POST, paths::USERS)
+        .header(CLIENT_HEADER, client_address(&request))
         .json(&new_user)?
-        .send::<SignedIn>()
+        .send_or_rejection::<SignedIn>()
         .await?;
-    Ok(start_session(&request, &state, StatusCode::CREATED, signed_in).await)
+    match answer {
+        Ok(signed_in) => Ok(start_session(&request, &state, StatusCode::CREATED, signed_in).await),
+        Err(rejection) if rejection.status == StatusCode::TOO_MANY_REQUESTS => {
+            Ok(too_many_attempts(&rejection))
+        }
+        Err(rejection) => Err(rejection.into_error()),
+    }
 }
 
 /// `POST /api/account/sign-in` — 200 [`Me`]; 401 `invalid_credentials` for an unknown
@@ -49,7 +60,7 @@ pub async fn sign_in(
     refuse(form.problems())?;
     let credentials = Credentials {
         email: form.email.trim().to_owned(),
-        password: form.password,
+        password: form.password.into(),
     };
     let answer = state
         .account
@@ -115,8 +126,9 @@ async fn start_session(
     status: StatusCode,
     signed_in: SignedIn,
 ) -> HttpResponse {
+    let secret = signed_in.session_secret.expose_secret();
     if let Some(previous) = cookies::session_secret(request) {
-        if previous != signed_in.session_secret {
+        if previous != secret {
             if let Err(error) = revoke(state, previous).await {
                 tracing::info!(%error, "the previous session was not revoked; it expires by itself");
             }
@@ -131,7 +143,7 @@ async fn start_session(
     cookies::keep_session(
         &mut response,
         request,
-        &signed_in.session_secret,
+        secret,
         signed_in.session_expires_at,
         now,
     );
@@ -156,8 +168,9 @@ fn guest(request: &HttpRequest) -> HttpResponse {
     response
 }
 
-/// The service's 429, passed on with its body and its `Retry-After` (when the shopper may
-/// try again is the service's to say; a whole window when it did not).
+/// The service's 429 (too many sign-ins, or sign-ups), passed on with its body and its
+/// `Retry-After` (when the shopper may try again is the service's to say; a sign-in window
+/// when it did not).
 fn too_many_attempts(rejection: &Rejection) -> HttpResponse {
     let body = rejection.json::<ErrorBody>().unwrap_or_else(|| {
         ErrorBody::new(
@@ -175,7 +188,7 @@ fn too_many_attempts(rejection: &Rejection) -> HttpResponse {
         .json(body)
 }
 
-/// The shopper's address, for account-service's per-client sign-in limits: the last
+/// The shopper's address, for account-service's per-client limits: the last
 /// `X-Forwarded-For` entry — the one nginx appended, the address it saw; entries before it
 /// are whatever the client sent — or else the connection's peer.
 fn client_address(request: &HttpRequest) -> String {

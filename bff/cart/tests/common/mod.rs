@@ -171,10 +171,18 @@ impl Answer {
 pub struct Shopper {
     bff: String,
     client: reqwest::Client,
-    /// `cart_id=...`, as the browser sends it back.
+    /// `cart_id=...` (over HTTPS `__Host-cart_id=...`), as the browser sends it back.
     pub cookie: Option<String>,
     /// The identity cookie's token, which account-bff would have set at sign-in.
     pub token: Option<String>,
+    /// Reaching the shop over HTTPS (nginx says `X-Forwarded-Proto: https`): the cookies
+    /// have their `__Host-` names.
+    pub https: bool,
+}
+
+/// Whether a `Set-Cookie` (or a cookie pair) is the cart's, under either name.
+fn is_cart_cookie(cookie: &str) -> bool {
+    cookie.starts_with("cart_id=") || cookie.starts_with("__Host-cart_id=")
 }
 
 impl Shopper {
@@ -184,6 +192,15 @@ impl Shopper {
             client: test_support::http::client(),
             cookie: None,
             token: None,
+            https: false,
+        }
+    }
+
+    /// A new shopper reaching the shop over HTTPS.
+    pub fn over_https(bff: &str) -> Self {
+        Self {
+            https: true,
+            ..Self::new(bff)
         }
     }
 
@@ -208,17 +225,20 @@ impl Shopper {
     pub fn cart_id(&self) -> Option<String> {
         self.cookie
             .as_deref()
-            .and_then(|cookie| cookie.strip_prefix("cart_id="))
-            .map(str::to_owned)
+            .and_then(|cookie| cookie.split_once('='))
+            .map(|(_, id)| id.to_owned())
     }
 
     /// A request to the BFF carrying the cookies, to adjust before [`Shopper::send`].
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let request = self.client.request(method, format!("{}{path}", self.bff));
+        let mut request = self.client.request(method, format!("{}{path}", self.bff));
+        if self.https {
+            request = request.header("x-forwarded-proto", "https");
+        }
         let identity = self
             .token
             .as_ref()
-            .map(|token| format!("{}={token}", identity::IDENTITY_COOKIE));
+            .map(|token| format!("{}={token}", identity::IDENTITY.name(self.https)));
         let cookies: Vec<String> = self.cookie.iter().cloned().chain(identity).collect();
         if cookies.is_empty() {
             request
@@ -237,11 +257,11 @@ impl Shopper {
             .get_all(SET_COOKIE)
             .iter()
             .filter_map(|value| value.to_str().ok())
-            .find(|value| value.starts_with("cart_id="))
+            .find(|value| is_cart_cookie(value))
             .map(str::to_owned);
         if let Some(set) = &cart_cookie {
             let pair = set.split(';').next().unwrap_or_default();
-            self.cookie = (pair != "cart_id=").then(|| pair.to_owned());
+            self.cookie = (!pair.ends_with('=')).then(|| pair.to_owned());
         }
         let text = response.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);

@@ -223,7 +223,9 @@ pub fn AuthPage(props: &AuthProps) -> Html {
         Fetch::Loaded(_) => {
             let form = form.borrow();
             let shown = *shown.borrow();
-            let taken = form.code.as_deref() == Some(codes::EMAIL_TAKEN);
+            // The email cannot be used (it has an account, and that is not its password):
+            // the way to sign in is offered beside it.
+            let refused = form.code.as_deref() == Some(codes::SIGN_UP_REFUSED);
             let field = |field: &Field| {
                 let extras = match field.name {
                     fields::PASSWORD => Extras {
@@ -235,7 +237,7 @@ pub fn AuthPage(props: &AuthProps) -> Html {
                         ),
                         note: html! {},
                     },
-                    fields::EMAIL if taken => Extras {
+                    fields::EMAIL if refused => Extras {
                         note: html! { <>{ " " }<a href={other.clone()}>{ "Go to sign in" }</a></> },
                         ..Extras::default()
                     },

@@ -6,8 +6,12 @@ mod health;
 mod sessions;
 mod users;
 
-use account_service_api::{is_valid_id, FieldError};
-use actix_web::web;
+use crate::attempts::{Attempt, TooManyAttempts};
+use crate::startup::AppState;
+use account_service_api::{codes, is_valid_id, FieldError, CLIENT_HEADER};
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use platform::Error;
 
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -56,4 +60,43 @@ fn valid_id<'a>(field: &str, id: &'a str) -> Result<&'a str, Error> {
 
 fn no_such_user() -> Error {
     Error::NotFound("There is no such user.".into())
+}
+
+/// A header's value, trimmed; `None` when it is missing, empty or not text.
+fn header<'a>(request: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    request
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+}
+
+/// The shopper's address account-bff passed (`Client-Address`), for per-client limits.
+fn client_address(request: &HttpRequest) -> Option<&str> {
+    header(request, CLIENT_HEADER)
+}
+
+/// A sign-in attempt succeeded: it no longer counts. Best effort — when the database
+/// cannot say so now, the attempt stays counted as a failure, which only errs on the side
+/// of caution.
+async fn succeeded(state: &AppState, attempt: Attempt) {
+    if let Err(error) = state.attempts.succeeded(attempt).await {
+        tracing::warn!(%error, "a successful sign-in still counts as a failed attempt");
+    }
+}
+
+/// 429 `too_many_attempts`, with the real wait in `Retry-After` (the platform's 429 says 10).
+fn too_many_attempts(refused: TooManyAttempts, message: &str) -> HttpResponse {
+    let mut response = Error::refused(
+        StatusCode::TOO_MANY_REQUESTS,
+        codes::TOO_MANY_ATTEMPTS,
+        None,
+        message,
+    )
+    .error_response();
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(refused.retry_after_seconds));
+    response
 }

@@ -1,12 +1,12 @@
+use super::{client_address, header, succeeded, too_many_attempts};
 use crate::domain::{first_name, normalise_email};
 use crate::entities::user;
 use crate::sessions::{self, secret_hash, NewSession};
 use crate::startup::AppState;
 use crate::users;
-use account_service_api::{self as api, codes, Credentials, CLIENT_HEADER, SESSION_HEADER};
-use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use account_service_api::{self as api, codes, Credentials, SESSION_HEADER};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse};
 use platform::database::DbResultExt;
 use platform::{Error, Result};
 
@@ -19,8 +19,13 @@ pub async fn sign_in(
 ) -> Result<HttpResponse> {
     let Credentials { email, password } = body.into_inner();
     let account = normalise_email(&email);
-    let client = header(&request, CLIENT_HEADER);
-    let attempt = match state.limits.admit(&account, client) {
+    let client = client_address(&request);
+    let attempt = match state
+        .attempts
+        .admit_sign_in(&account, client)
+        .await
+        .or_db_error("counting a sign-in attempt")?
+    {
         Ok(attempt) => attempt,
         Err(refused) => {
             tracing::warn!(
@@ -28,7 +33,10 @@ pub async fn sign_in(
                 client,
                 "sign-in refused: too many failed attempts"
             );
-            return Ok(too_many_attempts(refused.retry_after_seconds));
+            return Ok(too_many_attempts(
+                refused,
+                "Too many attempts to sign in. Please wait a minute and try again.",
+            ));
         }
     };
     let user = users::find_by_email(&state.db, &account)
@@ -43,7 +51,7 @@ pub async fn sign_in(
             return Err(invalid_credentials());
         }
     };
-    state.limits.succeeded(attempt);
+    succeeded(&state, attempt).await;
     let session = sessions::start(&state.db, &user.id, chrono::Utc::now()).await?;
     tracing::info!(user_id = %user.id, handle = %session.session.handle, "signed in");
     Ok(HttpResponse::Created().json(signed_in(&state, &user, session)?))
@@ -105,7 +113,7 @@ pub(super) fn signed_in(
     Ok(api::SignedIn {
         user: users::view(user),
         identity: identity_token(state, user, &new.session.handle)?,
-        session_secret: new.secret,
+        session_secret: new.secret.into(),
         session_expires_at: new.session.expires_at.timestamp(),
     })
 }
@@ -120,19 +128,9 @@ fn identity_token(
         .signer
         .sign(&user.id, handle, first_name(&user.name), now)?;
     Ok(api::IdentityToken {
-        token,
+        token: token.into(),
         expires_at: now.saturating_add_unsigned(identity::TOKEN_LIFETIME.as_secs()),
     })
-}
-
-/// A header's value, trimmed; `None` when it is missing, empty or not text.
-fn header<'a>(request: &'a HttpRequest, name: &str) -> Option<&'a str> {
-    request
-        .headers()
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .map(str::trim)
-        .filter(|value| !value.is_empty())
 }
 
 fn invalid_credentials() -> Error {
@@ -151,19 +149,4 @@ fn signed_out() -> Error {
         None,
         "You are signed out. Please sign in again.",
     )
-}
-
-/// 429 `too_many_attempts`, with the real wait in `Retry-After` (the platform's 429 says 10).
-fn too_many_attempts(retry_after_seconds: u64) -> HttpResponse {
-    let mut response = Error::refused(
-        StatusCode::TOO_MANY_REQUESTS,
-        codes::TOO_MANY_ATTEMPTS,
-        None,
-        "Too many attempts to sign in. Please wait a minute and try again.",
-    )
-    .error_response();
-    response
-        .headers_mut()
-        .insert(RETRY_AFTER, HeaderValue::from(retry_after_seconds));
-    response
 }

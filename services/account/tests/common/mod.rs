@@ -3,6 +3,8 @@
 // Each test file uses its own part of this module.
 #![allow(dead_code)]
 
+#[allow(unused_imports)] // not every test file reads a secret
+pub use account_service_api::ExposeSecret;
 use account_service_api::{paths, NewUser, SignedIn, CLIENT_HEADER, SESSION_HEADER};
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
@@ -64,12 +66,27 @@ pub fn new_user(email: &str, name: &str, password: &str) -> NewUser {
     NewUser {
         email: email.into(),
         name: name.into(),
-        password: password.into(),
+        password: password.to_owned().into(),
     }
 }
 
 pub async fn post_user(service: &AccountService, body: &Value) -> Answer {
     send(client().post(url(service, paths::USERS)).json(body)).await
+}
+
+/// `POST /users` from `client_address` (as account-bff sends it).
+pub async fn post_user_from(
+    service: &AccountService,
+    body: &Value,
+    client_address: &str,
+) -> Answer {
+    send(
+        client()
+            .post(url(service, paths::USERS))
+            .header(CLIENT_HEADER, client_address)
+            .json(body),
+    )
+    .await
 }
 
 /// Signs up someone new with [`PASSWORD`].
