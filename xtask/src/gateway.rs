@@ -189,7 +189,7 @@ pub const CONTAINER_PROBE_HOSTS: [&str; 2] = ["localhost", "127.0.0.1"];
 /// `server_name <STOREFRONT_HOSTS>;`, written by [`CONTAINER_ENTRYPOINT`] into the tmpfs.
 pub const CONTAINER_SERVER_NAMES: &str = "/tmp/server-names.conf";
 
-/// The gateway image's command (`deploy/docker/gateway-entrypoint.sh`): it writes
+/// The gateway image's command (`nginx/gateway-entrypoint.sh`): it writes
 /// [`CONTAINER_SERVER_NAMES`] from `STOREFRONT_HOSTS`, then runs nginx with the
 /// configuration it is given.
 pub const CONTAINER_ENTRYPOINT: &str = "/usr/local/bin/storefront-gateway";

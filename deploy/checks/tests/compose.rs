@@ -597,8 +597,9 @@ fn gateway_probe(status_line: &str) -> (bool, String) {
 #[test]
 fn the_gateway_healthcheck_asks_for_the_loader_and_wants_200() {
     let (healthy, request) = gateway_probe("HTTP/1.1 200 OK");
+    // As Host localhost: the gateway answers any name it was not told with 421.
     assert_eq!(
-        request, "GET /shell/loader.js HTTP/1.0\r\n",
+        request, "GET /shell/loader.js HTTP/1.0\r\nHost: localhost\r\n",
         "{COMPOSE_FILE}: the gateway's healthcheck sent another request"
     );
     assert!(
