@@ -139,7 +139,7 @@ impl Child {
         let (child, registration) = spawn_registered(&mut command, |pid| {
             Box::new(move || stop_leader_and_group(pid, Duration::from_secs(5)))
         })
-        .with_context(|| format!("starting {name}"))?;
+        .with_context(|| name.to_owned())?;
         Ok(Self {
             name: name.to_owned(),
             log: log.to_owned(),
