@@ -171,10 +171,13 @@ pub fn start(tools: &Tools, options: &Options) -> Result<Stack> {
         step("starting PostgreSQL");
         let names: Vec<&str> = slices::built().map(|slice| slice.name).collect();
         let postgres = LocalPostgres::start(bin, &options.state.join("postgres"), &names)?;
-        for name in names {
-            databases
-                .entry(name.to_owned())
-                .or_insert_with(|| postgres.database_url(name));
+        for slice in slices::built() {
+            // A URL given, or STOREFRONT_<SLICE>_DATABASE_URL, still wins.
+            if std::env::var(slice.database_url_env()).is_err() {
+                databases
+                    .entry(slice.name.to_owned())
+                    .or_insert_with(|| postgres.database_url(slice.name));
+            }
         }
         supervisor.adopt_postgres(postgres);
     }

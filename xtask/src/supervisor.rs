@@ -484,10 +484,19 @@ impl Supervisor {
         all
     }
 
-    /// Kills replica `number` of `server` (`nginx` for the gateway) with SIGKILL, as
-    /// `kill -9` would, and returns the PID it had. The supervisor starts it again after
+    /// Kills replica `number` of `server` (`nginx` for the gateway, `postgres` for the
+    /// postmaster) with SIGKILL, as `kill -9` would, and returns the PID it had. The supervisor starts it again after
     /// its back-off (the next [`Supervisor::supervise`] rounds do).
     pub fn kill(&mut self, server: &str, number: usize) -> Result<u32> {
+        if server == "postgres" {
+            let postgres = self
+                .postgres
+                .as_ref()
+                .context("the shop does not run on PostgreSQL")?;
+            let pid = postgres.server.pid().context("PostgreSQL is not running")?;
+            crate::process::stop_pid(pid, Signal::SIGKILL, Duration::from_secs(10));
+            return Ok(pid as u32);
+        }
         if server == "nginx" {
             let gateway = self.gateway.as_mut().context("no nginx runs")?;
             let child = gateway.child.as_mut().context("nginx is not running")?;
@@ -812,11 +821,12 @@ impl Replica {
                     ));
                     self.port = port;
                     self.state = State::Running { child, since };
-                } else if now - *since > START_DEADLINE {
+                } else if now - *since > START_DEADLINE && port.is_none() {
+                    // It never listened: hung, not merely waiting for what it needs.
                     child.stop(Duration::from_secs(5));
                     let wait = self.backoff.after_exit(Duration::ZERO);
                     say(&format!(
-                        "{} was not ready within {START_DEADLINE:?}; see {}. Starting it again in {}",
+                        "{} did not listen within {START_DEADLINE:?}; see {}. Starting it again in {}",
                         self.launch.label,
                         self.launch.log.display(),
                         seconds(wait)
@@ -826,6 +836,8 @@ impl Replica {
                         new_port: false,
                     };
                 }
+                // Listening but not ready (a BFF whose service is down, say): it serves its
+                // degraded answers meanwhile, and is ready once what it needs is back.
             }
             State::Waiting { at, new_port } => {
                 if now >= *at {
