@@ -27,6 +27,9 @@ RUN apt-get update \
 # behind a Kubernetes Ingress (the shopper's address and scheme come from the ingress).
 COPY deploy/gateway/nginx.conf deploy/gateway/nginx-behind-ingress.conf /etc/storefront/
 COPY nginx/security-headers.conf /etc/storefront/security-headers.conf
+# Writes the host names the gateway answers to (STOREFRONT_HOSTS; localhost and 127.0.0.1,
+# the probes', always) where the configurations include them, then runs nginx.
+COPY --chmod=0755 nginx/gateway-entrypoint.sh /usr/local/bin/storefront-gateway
 COPY shell/index.html /srv/site/index.html
 COPY shell/loader.js shell/shell.css shell/favicon.svg deploy/gateway/header-slots.html /srv/site/shell/
 
@@ -34,10 +37,12 @@ EXPOSE 8080
 USER 65532:65532
 # SIGQUIT: nginx finishes the requests in flight, then exits.
 STOPSIGNAL SIGQUIT
-# No curl in the image: bash's /dev/tcp asks for the shell's loader.
+# No curl in the image: bash's /dev/tcp asks for the shell's loader, as Host localhost (any
+# other name the gateway was not told gets 421).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-    CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /shell/loader.js HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3"]
+    CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /shell/loader.js HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && grep -q '200 OK' <&3"]
 # Every path in the configuration is absolute (pid and temp files in /tmp, a tmpfs in the
 # containers; logs to stdout and stderr), so the root filesystem can be read-only and the
-# prefix is only nginx's working directory.
-CMD ["nginx", "-p", "/tmp", "-c", "/etc/storefront/nginx.conf", "-e", "stderr"]
+# prefix is only nginx's working directory. The entrypoint runs
+# `nginx -p /tmp -c <configuration> -e stderr`.
+CMD ["/usr/local/bin/storefront-gateway", "/etc/storefront/nginx.conf"]

@@ -16,7 +16,8 @@ use std::time::Duration;
 use xtask::gateway::Gateway;
 use xtask::process::Child;
 use xtask::site::{Descriptor, Site};
-use xtask::stack::{self, Profile, Servers};
+use xtask::stack::{self, Profile};
+use xtask::supervisor::Supervisor;
 use xtask::{mfe, tools, workspace};
 
 /// How long a shopper-visible change may take before a test gives up on it.
@@ -28,7 +29,8 @@ pub struct Shop {
     // the servers.
     gateways: Mutex<Vec<Child>>,
     chromedriver: Child,
-    servers: Servers,
+    /// The servers, one replica each (nothing restarts them: nobody calls `supervise`).
+    servers: Supervisor,
     work: PathBuf,
     nginx: PathBuf,
     chromedriver_url: String,
@@ -77,7 +79,11 @@ impl Shop {
 
     /// `host:port` of each slice's BFF, by slice name.
     pub fn bffs(&self) -> BTreeMap<String, String> {
-        self.servers.bffs()
+        self.servers
+            .bffs()
+            .into_iter()
+            .filter_map(|(slice, replicas)| Some((slice, replicas.into_iter().next()?)))
+            .collect()
     }
 
     /// Runs a test body on the shop's runtime.
@@ -111,7 +117,12 @@ impl Shop {
         let gateway = Gateway {
             port: 0,
             site_root: site.root().to_owned(),
-            bffs: bffs.unwrap_or_else(|| self.bffs()),
+            bffs: bffs
+                .unwrap_or_else(|| self.bffs())
+                .into_iter()
+                .map(|(slice, address)| (slice, vec![address]))
+                .collect(),
+            services: BTreeMap::new(),
             runtime_dir: dir.join("nginx"),
             log_dir: dir.join("log"),
         };

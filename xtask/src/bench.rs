@@ -51,7 +51,13 @@ pub fn measure_all() -> Result<()> {
     build_times(&mut report, &tools)?;
 
     let state = workspace::var_dir().join("bench");
-    let stack = stack::start(&tools, Profile::Release, free_port()?, &state)?;
+    let stack = stack::start(
+        &tools,
+        &stack::Options {
+            profile: Profile::Release,
+            ..stack::Options::new(free_port()?, &state)
+        },
+    )?;
     step("measuring listing throughput");
     throughput(&mut report, &stack)?;
     step("measuring time to the first product card in headless Chromium");
@@ -236,7 +242,14 @@ fn cart(report: &mut String, tools: &Tools) -> Result<()> {
     }
     let state = workspace::var_dir().join("bench-postgres");
     let _ = std::fs::remove_dir_all(&state);
-    let stack = stack::start_on(tools, Profile::Release, free_port()?, &state, &databases)?;
+    let stack = stack::start(
+        tools,
+        &stack::Options {
+            profile: Profile::Release,
+            databases,
+            ..stack::Options::new(free_port()?, &state)
+        },
+    )?;
     postgres.execute(bin, "catalog", "UPDATE product SET stock = 1000000")?;
     run(cargo().args([
         "build",
@@ -257,10 +270,8 @@ fn cart(report: &mut String, tools: &Tools) -> Result<()> {
         .arg(&service_script))?;
     let port_of = |name: &str| {
         stack
-            .servers
-            .ports
-            .get(name)
-            .copied()
+            .supervisor
+            .port_of(name, 1)
             .with_context(|| format!("{name} is not running"))
     };
     let items = format!("{shop}/api/cart/items");
@@ -352,9 +363,8 @@ fn identity_costs(report: &mut String, stack: &stack::Stack, state: &Path) -> Re
     )
     .context("preparing the identity benchmark failed")?;
     let bff = stack
-        .servers
-        .ports
-        .get("account-bff")
+        .supervisor
+        .port_of("account-bff", 1)
         .map(|port| format!("http://127.0.0.1:{port}"))
         .context("account-bff is not running")?;
     let sign_in = |concurrency: usize| -> Result<serde_json::Value> {
@@ -491,9 +501,8 @@ fn throughput(report: &mut String, stack: &stack::Stack) -> Result<()> {
     let service = format!(
         "http://127.0.0.1:{}",
         stack
-            .servers
-            .ports
-            .get("catalog-service")
+            .supervisor
+            .port_of("catalog-service", 1)
             .context("catalog-service is not running")?
     );
     // The same screen without a BFF: the page of products and the category counts.
@@ -567,7 +576,8 @@ fn gateway_with_only(
     crate::gateway::Gateway {
         port: 0,
         site_root: site.root().to_owned(),
-        bffs: stack.servers.bffs(),
+        bffs: stack.supervisor.bffs(),
+        services: std::collections::BTreeMap::new(),
         runtime_dir: state.join(format!("nginx-only-{label}")),
         log_dir: state.join("log"),
     }

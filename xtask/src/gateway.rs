@@ -2,14 +2,15 @@
 //! running nginx unprivileged, with its pid, logs and temp files in a directory of our own.
 
 use crate::health;
-use crate::process::{free_port, Child};
+use crate::process::{children_of, free_port, Child};
 use crate::slices::{self, Slice};
 use crate::workspace;
 use anyhow::{bail, Context, Result};
+use nix::sys::signal::Signal;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Debian's brotli_static module; without it nginx serves the gzip files only.
 pub const BROTLI_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_module.so";
@@ -24,13 +25,31 @@ pub struct Gateway {
     pub port: u16,
     /// The published site (see [`crate::site::Site`]).
     pub site_root: PathBuf,
-    /// `host:port` of each built slice's BFF, by slice name.
-    pub bffs: BTreeMap<String, String>,
+    /// `host:port` of every replica of each built slice's BFF, by slice name. A slice with
+    /// none (yet) gets its JSON 503 from nginx.
+    pub bffs: BTreeMap<String, Vec<String>>,
+    /// Local stand-ins for the Kubernetes Services in front of each slice's service, by
+    /// slice name: BFFs and services call the balancer's loopback port, and nginx spreads
+    /// the calls over the service's replicas. Empty when every BFF calls its one service
+    /// replica directly. Only ever rendered for `cargo xtask up`, never into the containers.
+    pub services: BTreeMap<String, ServiceBalancer>,
     /// nginx's own directory: config, pid, temp files.
     pub runtime_dir: PathBuf,
     /// Where `nginx.log` (errors) and `nginx-access.log` go.
     pub log_dir: PathBuf,
 }
+
+/// One service's replicas behind one loopback address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceBalancer {
+    /// The port on 127.0.0.1 its callers use.
+    pub port: u16,
+    /// `host:port` of each replica (none yet: callers get a 502).
+    pub replicas: Vec<String>,
+}
+
+/// The host names the shop answers to locally (with any port); any other Host is refused.
+pub const LOCAL_HOSTS: [&str; 2] = ["127.0.0.1", "localhost"];
 
 impl Gateway {
     /// The nginx configuration for this gateway.
@@ -43,15 +62,33 @@ impl Gateway {
             error_log: path(&self.log_dir.join("nginx.log")),
             access_log: path(&self.log_dir.join("nginx-access.log")),
             listen: format!("127.0.0.1:{}", self.port),
+            server_names: format!("        server_name {};\n", LOCAL_HOSTS.join(" ")),
             root: path(&self.site_root),
             bffs: self.bffs.clone(),
+            services: self.services.clone(),
             trusted_proxies: &[],
         })
     }
 
-    /// Writes the configuration, checks it with `nginx -t`, starts nginx and waits until
-    /// it serves the shell.
-    pub fn start(&self, nginx: &Path) -> Result<Child> {
+    fn config_path(&self) -> PathBuf {
+        self.runtime_dir.join("nginx.conf")
+    }
+
+    fn nginx(&self, nginx: &Path, extra: &[&str]) -> Command {
+        let mut command = Command::new(nginx);
+        command
+            .arg("-p")
+            .arg(&self.runtime_dir)
+            .arg("-c")
+            .arg(self.config_path())
+            .arg("-e")
+            .arg(self.log_dir.join("nginx.log"))
+            .args(extra);
+        command
+    }
+
+    /// Writes the configuration and checks it with `nginx -t`.
+    fn write_config(&self, nginx: &Path) -> Result<()> {
         for dir in [&self.runtime_dir, &self.log_dir] {
             std::fs::create_dir_all(dir)?;
         }
@@ -60,21 +97,9 @@ impl Gateway {
             self.runtime_dir.join(SECURITY_HEADERS),
         )
         .context("copying the security headers snippet")?;
-        let config_path = self.runtime_dir.join("nginx.conf");
+        let config_path = self.config_path();
         std::fs::write(&config_path, self.render()?)?;
-        let command = |extra: &[&str]| {
-            let mut command = Command::new(nginx);
-            command
-                .arg("-p")
-                .arg(&self.runtime_dir)
-                .arg("-c")
-                .arg(&config_path)
-                .arg("-e")
-                .arg(self.log_dir.join("nginx.log"))
-                .args(extra);
-            command
-        };
-        let check = command(&["-t", "-q"]).output()?;
+        let check = self.nginx(nginx, &["-t", "-q"]).output()?;
         if !check.status.success() {
             bail!(
                 "nginx rejected {}:\n{}",
@@ -82,7 +107,37 @@ impl Gateway {
                 String::from_utf8_lossy(&check.stderr)
             );
         }
-        let mut child = Child::spawn("nginx", command(&[]), &self.log_dir.join("nginx.log"))?;
+        Ok(())
+    }
+
+    /// Writes this configuration and makes the running nginx `child` take it (SIGHUP to
+    /// its PID). Returns once new workers run with it; fails — and nginx keeps serving with
+    /// the old one — when nginx rejects it.
+    pub fn reload(&self, nginx: &Path, child: &Child) -> Result<()> {
+        self.write_config(nginx)?;
+        let master = child.pid() as i32;
+        let before = children_of(master);
+        child.signal(Signal::SIGHUP)?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        // nginx starts new workers only once the new configuration is in effect.
+        while !children_of(master).iter().any(|pid| !before.contains(pid)) {
+            if Instant::now() > deadline {
+                bail!(child.report("did not take the new configuration within 10 s"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
+    /// Writes the configuration, checks it with `nginx -t`, starts nginx and waits until
+    /// it serves the shell.
+    pub fn start(&self, nginx: &Path) -> Result<Child> {
+        self.write_config(nginx)?;
+        let mut child = Child::spawn(
+            "nginx",
+            self.nginx(nginx, &[]),
+            &self.log_dir.join("nginx.log"),
+        )?;
         health::wait_until_ready(
             &mut child,
             self.port,
@@ -125,6 +180,20 @@ pub enum Container {
 /// The port every server and the gateway listen on inside their containers.
 pub const CONTAINER_PORT: u16 = 8080;
 
+/// The host names a container gateway always answers to: its health probes ask from
+/// inside the container (compose, the image's HEALTHCHECK) or the pod (Kubernetes) with
+/// `Host: localhost`. The shop's public names come from `STOREFRONT_HOSTS`.
+pub const CONTAINER_PROBE_HOSTS: [&str; 2] = ["localhost", "127.0.0.1"];
+
+/// The file a container gateway's configuration includes for its public host names:
+/// `server_name <STOREFRONT_HOSTS>;`, written by [`CONTAINER_ENTRYPOINT`] into the tmpfs.
+pub const CONTAINER_SERVER_NAMES: &str = "/tmp/server-names.conf";
+
+/// The gateway image's command (`nginx/gateway-entrypoint.sh`): it writes
+/// [`CONTAINER_SERVER_NAMES`] from `STOREFRONT_HOSTS`, then runs nginx with the
+/// configuration it is given.
+pub const CONTAINER_ENTRYPOINT: &str = "/usr/local/bin/storefront-gateway";
+
 /// Where the gateway image keeps the site (the shell; MFE versions on a volume under
 /// `mfe/`).
 pub const CONTAINER_SITE_ROOT: &str = "/srv/site";
@@ -153,15 +222,26 @@ impl Container {
             error_log: "stderr".into(),
             access_log: "/dev/stdout".into(),
             listen: CONTAINER_PORT.to_string(),
+            // The probes' own name always (they ask from inside the container or pod, with
+            // `Host: localhost`); the shop's public names from STOREFRONT_HOSTS, which the
+            // image's entrypoint writes into the included file before nginx starts.
+            server_names: format!(
+                "        server_name {};\n        # server_name <STOREFRONT_HOSTS>, written by {CONTAINER_ENTRYPOINT}:\n        include {CONTAINER_SERVER_NAMES};\n",
+                CONTAINER_PROBE_HOSTS.join(" ")
+            ),
             root: CONTAINER_SITE_ROOT.into(),
             bffs: slices::built()
                 .map(|slice| {
                     (
                         slice.name.to_owned(),
-                        format!("{}:{CONTAINER_PORT}", slice.package(slices::Tier::Bff)),
+                        vec![format!(
+                            "{}:{CONTAINER_PORT}",
+                            slice.package(slices::Tier::Bff)
+                        )],
                     )
                 })
                 .collect(),
+            services: BTreeMap::new(),
             trusted_proxies: match self {
                 Container::Edge => &[],
                 Container::BehindIngress => &["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
@@ -229,9 +309,13 @@ struct Values<'a> {
     error_log: String,
     access_log: String,
     listen: String,
+    /// The main server's `server_name` (and `include`) lines.
+    server_names: String,
     root: String,
-    /// `host:port` of each built slice's BFF, by slice name.
-    bffs: BTreeMap<String, String>,
+    /// `host:port` of each replica of each built slice's BFF, by slice name.
+    bffs: BTreeMap<String, Vec<String>>,
+    /// The local service balancers, by slice name.
+    services: BTreeMap<String, ServiceBalancer>,
     /// Peers whose X-Forwarded-For names the client (none: the gateway is the edge).
     trusted_proxies: &'a [&'a str],
 }
@@ -242,11 +326,11 @@ fn render(values: &Values) -> Result<String> {
         .with_context(|| format!("reading {}", template_path.display()))?;
     let mut bffs = vec![];
     for slice in slices::built() {
-        let address = values
+        let addresses = values
             .bffs
             .get(slice.name)
-            .with_context(|| format!("no address for the {} BFF", slice.name))?;
-        bffs.push((slice, address.as_str()));
+            .with_context(|| format!("no addresses for the {} BFF", slice.name))?;
+        bffs.push((slice, addresses.as_slice()));
     }
     let placeholders = [
         (
@@ -270,12 +354,14 @@ fn render(values: &Values) -> Result<String> {
         ("NGINX_ERROR_LOG", values.error_log.clone()),
         ("NGINX_ACCESS_LOG", values.access_log.clone()),
         ("STOREFRONT_LISTEN", values.listen.clone()),
+        ("SERVER_NAMES", values.server_names.clone()),
         ("STOREFRONT_ROOT", values.root.clone()),
         ("TRUSTED_PROXIES", trusted_proxies(values.trusted_proxies)),
         ("RATE_LIMIT_ZONES", rate_limit_zones(&bffs)),
         ("UPSTREAMS", upstreams(&bffs)),
         ("PAGE_LOCATIONS", page_locations(slices::SLICES)),
         ("API_LOCATIONS", api_locations(&bffs)),
+        ("SERVICE_BALANCERS", service_balancers(&values.services)?),
     ];
     let mut config = template;
     for (name, value) in placeholders {
@@ -308,7 +394,7 @@ fn trusted_proxies(proxies: &[&str]) -> String {
     out
 }
 
-fn rate_limit_zones(bffs: &[(&Slice, &str)]) -> String {
+fn rate_limit_zones(bffs: &[(&Slice, &[String])]) -> String {
     bffs.iter()
         .map(|(slice, _)| {
             format!(
@@ -319,15 +405,74 @@ fn rate_limit_zones(bffs: &[(&Slice, &str)]) -> String {
         .collect()
 }
 
-fn upstreams(bffs: &[(&Slice, &str)]) -> String {
+/// An `upstream` block over `replicas`. With none (yet), one `down` placeholder: nginx
+/// answers 502 at once, which a BFF's location turns into the slice's JSON 503. With more
+/// than one, a replica that fails is left out for 2 s (per worker) before it is tried
+/// again, so a restarted one is back in rotation soon.
+fn upstream(name: &str, replicas: &[String], keepalive: u32) -> String {
+    let mut out = format!("    upstream {name} {{\n");
+    match replicas {
+        [] => out.push_str("        server 127.0.0.1:1 down;  # no replica is ready yet\n"),
+        [one] => out.push_str(&format!("        server {one};\n")),
+        many => {
+            for replica in many {
+                out.push_str(&format!(
+                    "        server {replica} max_fails=1 fail_timeout=2s;\n"
+                ));
+            }
+        }
+    }
+    out.push_str(&format!("        keepalive {keepalive};\n    }}\n"));
+    out
+}
+
+fn upstreams(bffs: &[(&Slice, &[String])]) -> String {
     bffs.iter()
-        .map(|(slice, address)| {
-            format!(
-                "    upstream {} {{\n        server {address};\n        keepalive 64;\n    }}\n",
-                slice.upstream()
-            )
-        })
+        .map(|(slice, replicas)| upstream(&slice.upstream(), replicas, 64))
         .collect()
+}
+
+/// The two named locations that hand a request to `upstream` under the other retry rules
+/// (see the template's `$retry_rule`): `@<prefix>_keyed` may repeat a write (it carries an
+/// Idempotency-Key), `@<prefix>_unrepeated` never moves a request on.
+fn retry_locations(prefix: &str, upstream: &str, common: &str) -> String {
+    format!(
+        "        location @{prefix}_keyed {{\n            proxy_pass http://{upstream};\n            proxy_next_upstream error timeout non_idempotent;\n{common}        }}\n        location @{prefix}_unrepeated {{\n            proxy_pass http://{upstream};\n            proxy_next_upstream off;\n{common}        }}\n"
+    )
+}
+
+/// The lines that send a request to its retry rule's named location (`return` only, inside
+/// `if`: the one safe use of it in a location).
+fn retry_jumps(prefix: &str) -> String {
+    format!(
+        "            error_page 418 = @{prefix}_keyed;\n            error_page 419 = @{prefix}_unrepeated;\n            if ($retry_rule = keyed) {{\n                return 418;\n            }}\n            if ($retry_rule = unrepeated) {{\n                return 419;\n            }}\n"
+    )
+}
+
+/// For `cargo xtask up` with more than one replica: each service's replicas behind one
+/// loopback address, as a Kubernetes Service gives — an upstream and a server proxying to
+/// it, with the same retry rules as the BFFs' locations. The service sees its caller's
+/// request as sent (Host, X-Request-Id, Client-Address and all), like through a Service.
+fn service_balancers(services: &BTreeMap<String, ServiceBalancer>) -> Result<String> {
+    let mut out = String::new();
+    for (name, balancer) in services {
+        let slice = slices::get(name).with_context(|| format!("no slice {name}"))?;
+        let service = slice.package(slices::Tier::Service);
+        let upstream_name = format!("{name}_service");
+        out.push_str(&format!(
+            "\n    # {service}'s replicas behind one address, as a Kubernetes Service gives.\n"
+        ));
+        out.push_str(&upstream(&upstream_name, &balancer.replicas, 32));
+        // Only these headers are set here (none of the gateway's X-Forwarded-* or request id).
+        let common = "            proxy_set_header Connection \"\";\n            proxy_set_header Host $http_host;\n";
+        out.push_str(&format!(
+            "    server {{\n        listen 127.0.0.1:{port};\n        # The service enforces its own body limit; no compression between servers.\n        client_max_body_size 1m;\n        gzip off;\n        location / {{\n{jumps}            proxy_pass http://{upstream_name};\n{common}        }}\n{named}    }}\n",
+            port = balancer.port,
+            jumps = retry_jumps(&upstream_name),
+            named = retry_locations(&upstream_name, &upstream_name, common),
+        ));
+    }
+    Ok(out)
 }
 
 fn page_locations(slices: &[Slice]) -> String {
@@ -343,19 +488,27 @@ fn page_locations(slices: &[Slice]) -> String {
     out
 }
 
-fn api_locations(bffs: &[(&Slice, &str)]) -> String {
+fn api_locations(bffs: &[(&Slice, &[String])]) -> String {
     let mut out = String::new();
     for (slice, _) in bffs {
         let (name, upstream) = (slice.name, slice.upstream());
-        let proxy = format!(
-            "            proxy_pass http://{upstream};\n            include {SECURITY_HEADERS};\n            error_page 502 503 504 = @{name}_unavailable;\n"
+        let common = format!(
+            "            include {SECURITY_HEADERS};\n            error_page 502 503 504 = @{name}_unavailable;\n"
         );
+        let proxy = format!("            proxy_pass http://{upstream};\n{common}");
+        // A rate-limited path (sign-in) never moves a request on: a jump to a named
+        // location would skip its limit_req, and what it guards must not run twice.
         for path in slice.strict_paths {
             out.push_str(&format!(
-                "        location = /api/{name}/{} {{\n            limit_req zone={name}_strict burst=5 nodelay;\n            error_page 429 = @too_many_requests;\n{proxy}        }}\n",
+                "        location = /api/{name}/{} {{\n            limit_req zone={name}_strict burst=5 nodelay;\n            error_page 429 = @too_many_requests;\n            proxy_next_upstream off;\n{proxy}        }}\n",
                 path.trim_start_matches('/')
             ));
         }
+        // The named locations' own error_page (the JSON 503) applies after the jump.
+        let jumps = format!(
+            "{}            recursive_error_pages on;\n",
+            retry_jumps(name)
+        );
         let body = format!(
             "{{\"error\":{{\"code\":\"{}\",\"message\":\"{}\"}}}}",
             slice.unavailable_code(),
@@ -364,7 +517,8 @@ fn api_locations(bffs: &[(&Slice, &str)]) -> String {
         // `/api/cart` itself is a resource too (the cart); without its own location nginx
         // would redirect it to `/api/cart/`.
         out.push_str(&format!(
-            "        location = /api/{name} {{\n{proxy}        }}\n        location /api/{name}/ {{\n{proxy}        }}\n        location @{name}_unavailable {{\n            default_type application/json;\n            include {SECURITY_HEADERS};\n            add_header Retry-After 2 always;\n            return 503 '{body}';\n        }}\n"
+            "        location = /api/{name} {{\n{jumps}{proxy}        }}\n        location /api/{name}/ {{\n{jumps}{proxy}        }}\n{}        location @{name}_unavailable {{\n            default_type application/json;\n            include {SECURITY_HEADERS};\n            add_header Retry-After 2 always;\n            return 503 '{body}';\n        }}\n",
+            retry_locations(name, &upstream, &common)
         ));
     }
     out
@@ -380,10 +534,219 @@ mod tests {
             site_root: "/srv/site".into(),
             bffs: slices::built()
                 .enumerate()
-                .map(|(i, slice)| (slice.name.to_owned(), format!("127.0.0.1:{}", 8201 + i)))
+                .map(|(i, slice)| {
+                    (
+                        slice.name.to_owned(),
+                        vec![format!("127.0.0.1:{}", 8201 + i)],
+                    )
+                })
                 .collect(),
+            services: BTreeMap::new(),
             runtime_dir: "/tmp/nginx".into(),
             log_dir: "/tmp/log".into(),
+        }
+    }
+
+    /// Two replicas of every server, each service behind a balancer on 91xx.
+    fn replicated() -> Gateway {
+        let mut gateway = gateway();
+        for (i, slice) in slices::built().enumerate() {
+            gateway.bffs.insert(
+                slice.name.to_owned(),
+                vec![
+                    format!("127.0.0.1:{}", 8201 + i),
+                    format!("127.0.0.1:{}", 8301 + i),
+                ],
+            );
+            gateway.services.insert(
+                slice.name.to_owned(),
+                ServiceBalancer {
+                    port: 9101 + i as u16,
+                    replicas: vec![
+                        format!("127.0.0.1:{}", 8101 + i),
+                        format!("127.0.0.1:{}", 8401 + i),
+                    ],
+                },
+            );
+        }
+        gateway
+    }
+
+    /// The block that starts with `start` (up to its closing brace at `indent`).
+    fn block<'a>(config: &'a str, start: &str, indent: &str) -> &'a str {
+        let from = config
+            .find(start)
+            .unwrap_or_else(|| panic!("no {start} in\n{config}"));
+        let rest = &config[from..];
+        &rest[..rest.find(&format!("\n{indent}}}")).unwrap()]
+    }
+
+    fn every_rendering() -> Vec<String> {
+        vec![
+            gateway().render().unwrap(),
+            replicated().render().unwrap(),
+            Container::Edge.render().unwrap(),
+            Container::BehindIngress.render().unwrap(),
+        ]
+    }
+
+    #[test]
+    fn each_bff_upstream_lists_every_replica_and_leaves_a_failed_one_out_briefly() {
+        let config = replicated().render().unwrap();
+        let pool = block(&config, "upstream catalog_bff {", "    ");
+        assert!(pool.contains("server 127.0.0.1:8201 max_fails=1 fail_timeout=2s;"));
+        assert!(pool.contains("server 127.0.0.1:8301 max_fails=1 fail_timeout=2s;"));
+        assert!(pool.contains("keepalive 64;"), "the pool stays: {pool}");
+        // One replica (or a container's Service): a plain server, never left out.
+        let single = gateway().render().unwrap();
+        let pool = block(&single, "upstream catalog_bff {", "    ");
+        assert!(pool.contains("server 127.0.0.1:8201;"), "{pool}");
+    }
+
+    #[test]
+    fn a_slice_with_no_ready_replica_yet_gets_a_placeholder_nginx_accepts() {
+        let mut gateway = gateway();
+        gateway.bffs.insert("cart".into(), vec![]);
+        let config = gateway.render().unwrap();
+        let pool = block(&config, "upstream cart_bff {", "    ");
+        assert!(pool.contains("server 127.0.0.1:1 down;"), "{pool}");
+    }
+
+    #[test]
+    fn reads_and_keyed_writes_move_on_to_another_replica_and_unkeyed_writes_never_repeat() {
+        for config in every_rendering() {
+            // The rule: no key and a read, POST or PATCH → nginx's own rules; no key and any
+            // other method → never moved on; a key → moved on, also once sent.
+            let map = block(
+                &config,
+                "map \"$http_idempotency_key:$request_method\" $retry_rule {",
+                "    ",
+            );
+            let rules: Vec<&str> = map.lines().skip(1).map(str::trim).collect();
+            assert_eq!(
+                rules,
+                [
+                    "\"~^:(GET|HEAD|OPTIONS|POST|PATCH)$\" \"\";",
+                    "\"~^:\" unrepeated;",
+                    "default keyed;"
+                ]
+            );
+            assert!(config.contains("    proxy_next_upstream error timeout;\n"));
+            assert!(config.contains("    proxy_next_upstream_tries 2;\n"));
+            for slice in slices::built() {
+                let name = slice.name;
+                let location = block(&config, &format!("location /api/{name}/ {{"), "        ");
+                assert!(location.contains(&format!("error_page 418 = @{name}_keyed;")));
+                assert!(location.contains(&format!("error_page 419 = @{name}_unrepeated;")));
+                assert!(
+                    location.contains("if ($retry_rule = keyed) {\n                return 418;")
+                );
+                assert!(location
+                    .contains("if ($retry_rule = unrepeated) {\n                return 419;"));
+                assert!(location.contains("recursive_error_pages on;"));
+                let keyed = block(&config, &format!("location @{name}_keyed {{"), "        ");
+                assert!(keyed.contains("proxy_next_upstream error timeout non_idempotent;"));
+                assert!(keyed.contains(&format!("error_page 502 503 504 = @{name}_unavailable;")));
+                let unrepeated = block(
+                    &config,
+                    &format!("location @{name}_unrepeated {{"),
+                    "        ",
+                );
+                assert!(unrepeated.contains("proxy_next_upstream off;"));
+                assert!(unrepeated.contains(&format!("proxy_pass http://{name}_bff;")));
+            }
+            // Nothing else lets a written request be repeated.
+            assert_eq!(
+                config.matches("non_idempotent").count(),
+                slices::built().count() + config.matches("_service_keyed {").count(),
+                "{config}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rate_limited_path_never_jumps_past_its_limit_nor_moves_a_request_on() {
+        let config = gateway().render().unwrap();
+        let sign_in = block(&config, "location = /api/account/sign-in {", "        ");
+        assert!(sign_in.contains("limit_req zone=account_strict"));
+        assert!(sign_in.contains("proxy_next_upstream off;"));
+        assert!(
+            !sign_in.contains("return 418"),
+            "a key would skip the limit: {sign_in}"
+        );
+        assert!(!sign_in.contains("return 419"));
+    }
+
+    #[test]
+    fn only_the_shops_own_host_names_are_served_and_any_other_gets_421() {
+        let local = gateway().render().unwrap();
+        let edge = Container::Edge.render().unwrap();
+        let behind = Container::BehindIngress.render().unwrap();
+        for (config, listen) in [
+            (&local, "127.0.0.1:8080"),
+            (&edge, "8080"),
+            (&behind, "8080"),
+        ] {
+            let default = block(config, &format!("listen {listen} default_server;"), "    ");
+            assert!(default.contains("server_name _;"));
+            assert!(default.contains("return 421 '{\"error\":{\"code\":\"unknown_host\""));
+            assert!(default.contains("return 421 \"This shop does not answer"));
+            assert!(
+                !default.contains("proxy_pass"),
+                "nothing reaches a BFF: {default}"
+            );
+            assert!(!default.contains("root "), "nor the site: {default}");
+            assert_eq!(config.matches("default_server").count(), 1);
+            assert_eq!(config.matches("server_name _;").count(), 1);
+        }
+        assert!(local.contains("        server_name 127.0.0.1 localhost;\n"));
+        for config in [&edge, &behind] {
+            assert!(config.contains("        server_name localhost 127.0.0.1;\n"));
+            assert!(config.contains(&format!("        include {CONTAINER_SERVER_NAMES};\n")));
+        }
+    }
+
+    #[test]
+    fn a_clients_forwarded_header_is_never_passed_on() {
+        for config in every_rendering() {
+            assert!(
+                config.contains("    proxy_set_header Forwarded \"\";\n"),
+                "{config}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_service_gets_a_loopback_balancer_only_when_rendered_for_replicas() {
+        let config = replicated().render().unwrap();
+        for (i, slice) in slices::built().enumerate() {
+            let name = slice.name;
+            let pool = block(&config, &format!("upstream {name}_service {{"), "    ");
+            assert!(pool.contains(&format!("server 127.0.0.1:{} max_fails=1", 8101 + i)));
+            assert!(pool.contains(&format!("server 127.0.0.1:{} max_fails=1", 8401 + i)));
+            let server = block(
+                &config,
+                &format!("server {{\n        listen 127.0.0.1:{};", 9101 + i),
+                "    ",
+            );
+            assert!(server.contains(&format!("proxy_pass http://{name}_service;")));
+            assert!(server.contains(&format!("location @{name}_service_keyed {{")));
+            assert!(server.contains("if ($retry_rule = keyed)"));
+            // The caller's request as sent: its request id, no X-Forwarded-*.
+            assert!(server.contains("proxy_set_header Host $http_host;"));
+            assert!(!server.contains("X-Request-Id"), "{server}");
+            assert!(!server.contains("X-Forwarded"), "{server}");
+            assert!(
+                !server.contains("security-headers"),
+                "not a browser's answer"
+            );
+        }
+        for config in [
+            gateway().render().unwrap(),
+            Container::Edge.render().unwrap(),
+            Container::BehindIngress.render().unwrap(),
+        ] {
+            assert!(!config.contains("_service {"), "{config}");
         }
     }
 
@@ -531,7 +894,8 @@ mod tests {
             strict_paths: &["sessions"],
             ..*slices::get("catalog").unwrap()
         };
-        let locations = api_locations(&[(&strict, "127.0.0.1:1")]);
+        let replicas = ["127.0.0.1:1".to_owned()];
+        let locations = api_locations(&[(&strict, &replicas[..])]);
         assert!(locations.contains("location = /api/catalog/sessions {"));
         assert!(locations.contains("limit_req zone=catalog_strict burst=5 nodelay;"));
         assert!(locations.contains("error_page 429 = @too_many_requests;"));

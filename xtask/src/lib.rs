@@ -13,5 +13,6 @@ pub mod process;
 pub mod site;
 pub mod slices;
 pub mod stack;
+pub mod supervisor;
 pub mod tools;
 pub mod workspace;

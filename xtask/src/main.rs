@@ -11,8 +11,14 @@ use xtask::{mfe, process, stack, workspace};
 const HELP: &str = "\
 cargo xtask <command>
 
-  up [--port N] [--release]  install what is missing, build everything, run the shop on
-                             http://127.0.0.1:N/ (default 8080, or $STOREFRONT_PORT) until Ctrl-C
+  up [--port N] [--release] [--replicas N] [--database sqlite|postgres]
+                             install what is missing, build everything, run the shop on
+                             http://127.0.0.1:N/ (default 8080, or $STOREFRONT_PORT) until
+                             Ctrl-C. --replicas N: N processes of every service and BFF
+                             (default 1), balanced by nginx, on PostgreSQL (kept in
+                             var/postgres/; --database postgres picks it for 1 replica too).
+                             A server that exits is started again (1 s back-off, doubling
+                             to 30 s) on the port it had; the rest keeps running
   test                       install what is missing, then fmt and clippy checks, unit and
                              integration tests on SQLite and PostgreSQL, the deployment checks
                              (docker-compose.yml, deploy/), and browser tests
@@ -112,63 +118,68 @@ fn site() -> Site {
 }
 
 fn up(args: &[String]) -> Result<()> {
-    let mut port: u16 = xtask_port()?;
-    let mut profile = stack::Profile::Debug;
+    let mut options = stack::Options::new(xtask_port()?, &stack::default_state());
+    let mut database = None;
     let mut args = args.iter();
+    let number = |value: Option<&String>, option: &str| -> Result<usize> {
+        value
+            .with_context(|| format!("{option} needs a number"))?
+            .parse()
+            .with_context(|| format!("{option} needs a number"))
+    };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => {
-                port = args
-                    .next()
-                    .context("--port needs a number")?
-                    .parse()
-                    .context("--port needs a number")?
+                options.port = u16::try_from(number(args.next(), "--port")?)
+                    .context("--port needs a port number")?
             }
-            "--release" => profile = stack::Profile::Release,
+            "--release" => options.profile = stack::Profile::Release,
+            "--replicas" => options.replicas = number(args.next(), "--replicas")?,
+            "--database" => {
+                database = Some(stack::Database::parse(
+                    args.next().context("--database needs sqlite or postgres")?,
+                )?)
+            }
             other => bail!("unknown option {other:?} for up\n\n{HELP}"),
         }
     }
-    let tools = tools::ensure(Purpose::Run)?;
-    let mut stack = stack::start(&tools, profile, port, &stack::default_state())?;
+    // Many replicas share nothing but their database: SQLite cannot be shared.
+    options.database = database.unwrap_or(if options.replicas > 1 {
+        stack::Database::Postgres
+    } else {
+        stack::Database::Sqlite
+    });
+    options.check()?;
+    let tools = tools::ensure(match options.database {
+        stack::Database::Sqlite => Purpose::Run,
+        stack::Database::Postgres => Purpose::RunOnPostgres,
+    })?;
+    let mut stack = stack::start(&tools, &options)?;
 
     println!();
-    for child in stack.servers.children.iter().chain([&stack.gateway]) {
+    for replica in stack.supervisor.status() {
         println!(
-            "  {:<16} pid {:<7} log {}",
-            child.name(),
-            child.pid(),
-            child.log().display()
+            "  {:<18} pid {:<7} port {:<6} log {}",
+            replica.label,
+            replica.pid.map_or("-".into(), |pid| pid.to_string()),
+            replica.port.map_or("-".into(), |port| port.to_string()),
+            replica.log.display()
         );
     }
-    let internal: Vec<String> = stack
-        .servers
-        .ports
-        .iter()
-        .map(|(name, port)| format!("{name} on 127.0.0.1:{port}"))
-        .collect();
-    println!("  internal: {}", internal.join(", "));
+    for (slice, port) in stack.supervisor.balancers() {
+        println!(
+            "  {slice}-service: its {} replicas behind 127.0.0.1:{port} (nginx), which its callers use",
+            options.replicas
+        );
+    }
     println!(
-        "\nStorefront: http://127.0.0.1:{}/\n\nPress Ctrl-C to stop.",
+        "\nStorefront: http://127.0.0.1:{}/\n\nA server that exits is started again; press Ctrl-C to stop everything.",
         stack.port
     );
     // Ctrl-C is handled by the interrupt handler, which stops every child and exits.
     loop {
         std::thread::sleep(Duration::from_millis(200));
-        if process::interrupted() {
-            continue; // the handler is stopping everyone and will exit
-        }
-        for child in stack
-            .servers
-            .children
-            .iter_mut()
-            .chain([&mut stack.gateway])
-        {
-            if let Some(status) = child.exited() {
-                bail!(child.report(&format!(
-                    "stopped unexpectedly ({status}); the rest is being stopped"
-                )));
-            }
-        }
+        stack.supervisor.supervise();
     }
 }
 

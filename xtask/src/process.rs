@@ -7,7 +7,7 @@
 use anyhow::{bail, Context, Result};
 use nix::errno::Errno;
 use nix::sys::signal::{kill, killpg, Signal};
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::sys::wait::{waitid, waitpid, Id, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use std::fs::File;
 use std::os::unix::process::CommandExt;
@@ -38,12 +38,38 @@ pub struct Registration(u64);
 /// Registers `cleanup` to run if this process is interrupted before the returned
 /// registration is dropped.
 pub fn on_interrupt(cleanup: impl FnOnce() + Send + 'static) -> Registration {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    let id = next_registration();
     if let Ok(mut pending) = ON_INTERRUPT.lock() {
         pending.push((id, Box::new(cleanup)));
     }
     Registration(id)
+}
+
+fn next_registration() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Spawns `command` and registers `cleanup(pid)` in one step that an interrupt cannot
+/// split: the handler either sees the new process registered, or this refuses to start
+/// it. (A supervisor restarting a server while Ctrl-C arrives would otherwise leave the
+/// new process running after everyone else was stopped.)
+fn spawn_registered(
+    command: &mut Command,
+    cleanup: impl FnOnce(i32) -> Cleanup,
+) -> Result<(std::process::Child, Registration)> {
+    let mut pending = ON_INTERRUPT
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the list of processes to stop is poisoned"))?;
+    if interrupted() {
+        bail!("not starting {command:?}: everything is being stopped");
+    }
+    let child = command
+        .spawn()
+        .with_context(|| format!("starting {command:?}"))?;
+    let id = next_registration();
+    pending.push((id, cleanup(child.id() as i32)));
+    Ok((child, Registration(id)))
 }
 
 impl Drop for Registration {
@@ -59,12 +85,18 @@ impl Drop for Registration {
 /// Call it before starting anything.
 pub fn stop_everything_on_interrupt() -> Result<()> {
     ctrlc::set_handler(|| {
-        INTERRUPTED.store(true, Ordering::SeqCst);
         eprintln!("\nStopping…");
+        // Flagged under the lock that spawning holds: nothing starts after this.
         let pending = ON_INTERRUPT
             .lock()
-            .map(|mut pending| std::mem::take(&mut *pending))
-            .unwrap_or_default();
+            .map(|mut pending| {
+                INTERRUPTED.store(true, Ordering::SeqCst);
+                std::mem::take(&mut *pending)
+            })
+            .unwrap_or_else(|_| {
+                INTERRUPTED.store(true, Ordering::SeqCst);
+                Vec::new()
+            });
         for (_, cleanup) in pending.into_iter().rev() {
             cleanup();
         }
@@ -75,10 +107,14 @@ pub fn stop_everything_on_interrupt() -> Result<()> {
 }
 
 /// A long-running child (a server, nginx, chromedriver) whose output goes to a log file.
+/// It leads a process group of its own; when it is gone, so is anything it left in that
+/// group (nginx's workers, when its master was killed).
 pub struct Child {
     name: String,
     log: PathBuf,
     child: std::process::Child,
+    /// Its exit status, once it was reaped.
+    status: Option<ExitStatus>,
     stopped: bool,
     _registration: Registration,
 }
@@ -95,22 +131,22 @@ impl Child {
             .append(true)
             .open(log)
             .with_context(|| format!("opening {}", log.display()))?;
-        let child = command
+        command
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
             .stderr(out)
-            .process_group(0)
-            .spawn()
-            .with_context(|| format!("starting {name}: {command:?}"))?;
-        let pid = child.id() as i32;
+            .process_group(0);
+        let (child, registration) = spawn_registered(&mut command, |pid| {
+            Box::new(move || stop_leader_and_group(pid, Duration::from_secs(5)))
+        })
+        .with_context(|| name.to_owned())?;
         Ok(Self {
             name: name.to_owned(),
             log: log.to_owned(),
             child,
+            status: None,
             stopped: false,
-            _registration: on_interrupt(move || {
-                stop_pid(pid, Signal::SIGTERM, Duration::from_secs(5))
-            }),
+            _registration: registration,
         })
     }
 
@@ -126,9 +162,34 @@ impl Child {
         &self.log
     }
 
-    /// `Some(status)` once the child has exited on its own.
+    /// `Some(status)` once the child has exited.
     pub fn exited(&mut self) -> Option<ExitStatus> {
-        self.child.try_wait().ok().flatten()
+        if self.status.is_none() {
+            let pid = Pid::from_raw(self.child.id() as i32);
+            // Peek without reaping: while the exited child is not reaped its PID stays
+            // taken, so the group id still names only what it left behind.
+            let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+            match waitid(Id::Pid(pid), flags) {
+                Ok(WaitStatus::StillAlive) => return None,
+                Ok(_) => {
+                    let _ = killpg(pid, Signal::SIGKILL);
+                    self.status = self.child.wait().ok();
+                }
+                // Reaped elsewhere (or never ours to wait for): ask std, which knows.
+                Err(_) => self.status = self.child.try_wait().ok().flatten(),
+            }
+        }
+        self.status
+    }
+
+    /// Sends `signal` to the child by its PID (SIGKILL to crash it on purpose, SIGHUP to
+    /// make nginx reload). Its exit is noticed by [`Child::exited`].
+    pub fn signal(&self, signal: Signal) -> Result<()> {
+        if self.status.is_some() {
+            bail!("{} ({}) has exited already", self.name, self.pid());
+        }
+        kill(Pid::from_raw(self.child.id() as i32), signal)
+            .with_context(|| format!("sending {signal} to {} ({})", self.name, self.pid()))
     }
 
     /// `"<name> <what>. Last lines of <log>: ..."`, for an error about this child.
@@ -141,7 +202,7 @@ impl Child {
         )
     }
 
-    /// SIGTERM by PID, then SIGKILL if it has not exited within `grace`.
+    /// SIGTERM to its process group, then SIGKILL if it has not exited within `grace`.
     pub fn stop(&mut self, grace: Duration) {
         if self.stopped {
             return;
@@ -150,8 +211,17 @@ impl Child {
         if self.exited().is_some() {
             return;
         }
-        stop_pid(self.child.id() as i32, Signal::SIGTERM, grace);
-        let _ = self.child.wait();
+        let group = Pid::from_raw(self.child.id() as i32);
+        let _ = killpg(group, Signal::SIGTERM);
+        let deadline = Instant::now() + grace;
+        while self.exited().is_none() {
+            if Instant::now() > deadline {
+                let _ = killpg(group, Signal::SIGKILL);
+                self.status = self.child.wait().ok();
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
     }
 }
 
@@ -177,12 +247,10 @@ pub fn cargo() -> Command {
 /// in its own process group, which an interrupt stops as a whole (cargo, the compilers
 /// and test binaries it started, trunk and its tools).
 pub fn run(command: &mut Command) -> Result<()> {
-    let mut child = command
-        .process_group(0)
-        .spawn()
-        .with_context(|| format!("starting {command:?}"))?;
-    let group = child.id() as i32;
-    let registration = on_interrupt(move || stop_group(group, Duration::from_secs(10)));
+    command.process_group(0);
+    let (mut child, registration) = spawn_registered(command, |group| {
+        Box::new(move || stop_group(group, Duration::from_secs(10)))
+    })?;
     let status = child.wait();
     drop(registration);
     let status = status.with_context(|| format!("waiting for {command:?}"))?;
@@ -245,6 +313,18 @@ pub fn stop_pid(pid: i32, signal: Signal, grace: Duration) {
     }
 }
 
+/// Stops a child of ours that leads a process group, on an interrupt (this process exits
+/// next): SIGTERM to the group; once the leader has exited (reaped here), or after
+/// `grace`, SIGKILL to whatever is left in it.
+fn stop_leader_and_group(leader: i32, grace: Duration) {
+    let group = Pid::from_raw(leader);
+    if killpg(group, Signal::SIGTERM).is_err() {
+        return;
+    }
+    wait_for_exit(|| is_alive(leader), grace);
+    let _ = killpg(group, Signal::SIGKILL);
+}
+
 /// Stops a whole process group (its leader's PID): SIGTERM, then SIGKILL after `grace`.
 fn stop_group(group: i32, grace: Duration) {
     let target = Pid::from_raw(group);
@@ -254,6 +334,23 @@ fn stop_group(group: i32, grace: Duration) {
     if !wait_for_exit(|| killpg(target, None).is_ok(), grace) {
         let _ = killpg(target, Signal::SIGKILL);
     }
+}
+
+/// The PIDs of the running processes whose parent is `parent` (nginx's workers, say).
+pub fn children_of(parent: i32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    entries
+        .filter_map(|entry| {
+            let pid: i32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+            let after_comm = &stat[stat.rfind(')')? + 1..];
+            let ppid: i32 = after_comm.split_whitespace().nth(1)?.parse().ok()?;
+            (ppid == parent).then_some(pid)
+        })
+        .collect()
 }
 
 /// Polls `alive` until it says no (true) or `grace` passes (false).

@@ -1,11 +1,19 @@
-//! The whole shop running locally: every built slice's service and BFF, and nginx in
-//! front, on loopback — as `cargo xtask up`, the benchmarks and the browser tests run it.
+//! The whole shop running locally: every built slice's service and BFF — one or more
+//! replicas of each — and nginx in front, on loopback, on SQLite files or a local
+//! PostgreSQL — as `cargo xtask up`, the benchmarks and the browser tests run it. What
+//! keeps it running is the [`Supervisor`].
+//!
+//! With one replica, each BFF calls its service directly and cart-service calls
+//! catalog-service directly. With more, each service gets a loopback address in nginx
+//! that balances its replicas (as a Kubernetes Service does), and every caller uses that.
 
 use crate::gateway::Gateway;
 use crate::health::{wait_for_port_file, wait_until_ready};
-use crate::process::{cargo, run, Child};
+use crate::postgres::LocalPostgres;
+use crate::process::{cargo, free_port, run, Child};
 use crate::site::{Descriptor, Site};
 use crate::slices::{self, Slice, Tier};
+use crate::supervisor::{Launch, Supervisor};
 use crate::tools::{step, Tools};
 use crate::{mfe, workspace};
 use anyhow::{bail, Context, Result};
@@ -30,53 +38,81 @@ impl Profile {
     }
 }
 
-/// Every service and BFF of the built slices, as child processes (stopped by PID, in
-/// reverse start order, when dropped), and the port each one reported.
-pub struct Servers {
-    pub children: Vec<Child>,
-    /// By process name (`catalog-service`, `catalog-bff`).
-    pub ports: BTreeMap<String, u16>,
+/// Which database the services run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file per slice under the state directory (one writer, one machine: for
+    /// one replica only).
+    Sqlite,
+    /// A database per slice on the PostgreSQL cluster kept under the state directory
+    /// (`var/postgres/` for `cargo xtask up`).
+    Postgres,
 }
 
-impl Drop for Servers {
-    fn drop(&mut self) {
-        self.stop();
+impl Database {
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "sqlite" => Ok(Database::Sqlite),
+            "postgres" | "postgresql" => Ok(Database::Postgres),
+            other => bail!("unknown database {other:?}: sqlite or postgres"),
+        }
     }
 }
 
-impl Servers {
-    /// Stops every server by PID, in reverse start order (a BFF before its service).
-    pub fn stop(&mut self) {
-        while let Some(mut child) = self.children.pop() {
-            child.stop(Duration::from_secs(10));
+/// How to run the shop.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub profile: Profile,
+    /// The shop's port on 127.0.0.1 (nginx).
+    pub port: u16,
+    /// Processes of every service and every BFF (at least 1).
+    pub replicas: usize,
+    pub database: Database,
+    /// Where the site, databases, logs, port files and nginx's files go (`var/`).
+    pub state: PathBuf,
+    /// Database URLs given for some slices, by slice name (a throw-away PostgreSQL's, say);
+    /// the others follow `database` (or `STOREFRONT_<SLICE>_DATABASE_URL`).
+    pub databases: BTreeMap<String, String>,
+}
+
+impl Options {
+    /// One replica of each server on SQLite, debug builds.
+    pub fn new(port: u16, state: &Path) -> Self {
+        Self {
+            profile: Profile::Debug,
+            port,
+            replicas: 1,
+            database: Database::Sqlite,
+            state: state.to_owned(),
+            databases: BTreeMap::new(),
         }
     }
 
-    /// `host:port` of each built slice's BFF, by slice name: what the gateway proxies to.
-    pub fn bffs(&self) -> BTreeMap<String, String> {
-        slices::built()
-            .filter_map(|slice| {
-                let port = self.ports.get(&slice.package(Tier::Bff))?;
-                Some((slice.name.to_owned(), format!("127.0.0.1:{port}")))
-            })
-            .collect()
-    }
-
-    fn url(&self, slice: &Slice) -> Result<String> {
-        let name = slice.package(Tier::Service);
-        let port = self
-            .ports
-            .get(&name)
-            .with_context(|| format!("{name} has not started"))?;
-        Ok(format!("http://127.0.0.1:{port}"))
+    /// Checks that the options make sense together.
+    pub fn check(&self) -> Result<()> {
+        if self.replicas == 0 {
+            bail!("--replicas must be at least 1");
+        }
+        let on_sqlite = slices::built().any(|slice| {
+            !self.databases.contains_key(slice.name)
+                && self.database == Database::Sqlite
+                && std::env::var(slice.database_url_env()).is_err()
+        });
+        if self.replicas > 1 && on_sqlite {
+            bail!(
+                "{} replicas cannot share a SQLite file (one writer, one machine): use \
+                 --database postgres (the default for --replicas > 1)",
+                self.replicas
+            );
+        }
+        Ok(())
     }
 }
 
-/// Every process of the shop: its servers and nginx in front.
+/// Every process of the shop — its servers (all replicas), nginx in front and, when it
+/// runs on it, PostgreSQL — kept running by a [`Supervisor`].
 pub struct Stack {
-    /// nginx; declared first, so it stops before the servers behind it.
-    pub gateway: Child,
-    pub servers: Servers,
+    pub supervisor: Supervisor,
     /// The shop's port on 127.0.0.1.
     pub port: u16,
 }
@@ -109,109 +145,171 @@ pub fn build_servers(profile: Profile) -> Result<()> {
     run(&mut build)
 }
 
-/// Builds everything and starts the shop on `port`, keeping its site, databases, logs and
-/// nginx files under `state` (`var/` for `cargo xtask up`).
-pub fn start(tools: &Tools, profile: Profile, port: u16, state: &Path) -> Result<Stack> {
-    start_on(tools, profile, port, state, &BTreeMap::new())
-}
-
-/// [`start`], with the database URL of some slices given (by slice name); the others use
-/// `STOREFRONT_<SLICE>_DATABASE_URL` or SQLite under `state`.
-pub fn start_on(
-    tools: &Tools,
-    profile: Profile,
-    port: u16,
-    state: &Path,
-    databases: &BTreeMap<String, String>,
-) -> Result<Stack> {
+/// Builds everything and starts the shop as `options` say: PostgreSQL first when the
+/// services use it, then nginx (its upstreams filled in as servers become ready), then
+/// each slice's service replicas and its BFF replicas, one after another (a service's first
+/// replica migrates its database before the next one starts).
+pub fn start(tools: &Tools, options: &Options) -> Result<Stack> {
+    options.check()?;
+    let port = options.port;
     if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
         bail!("port {port} is in use; choose another with --port N");
     }
-    build_servers(profile)?;
-    let site = site(state);
+    build_servers(options.profile)?;
+    let site = site(&options.state);
     site.install_shell()?;
     for slice in slices::built() {
         publish(&site, slice.name, tools)?;
     }
-    step("starting the services, the BFFs and nginx");
-    let servers = start_servers_on(profile, state, databases)?;
-    let gateway = Gateway {
-        port,
-        site_root: site.root().to_owned(),
-        bffs: servers.bffs(),
-        runtime_dir: state.join("nginx"),
-        log_dir: state.join("log"),
+    let mut supervisor = Supervisor::new();
+    let mut databases = options.databases.clone();
+    if options.database == Database::Postgres {
+        let bin = tools
+            .postgres_bin
+            .as_ref()
+            .context("PostgreSQL is not installed")?;
+        step("starting PostgreSQL");
+        let names: Vec<&str> = slices::built().map(|slice| slice.name).collect();
+        let postgres = LocalPostgres::start(bin, &options.state.join("postgres"), &names)?;
+        for slice in slices::built() {
+            // A URL given, or STOREFRONT_<SLICE>_DATABASE_URL, still wins.
+            if std::env::var(slice.database_url_env()).is_err() {
+                databases
+                    .entry(slice.name.to_owned())
+                    .or_insert_with(|| postgres.database_url(slice.name));
+            }
+        }
+        supervisor.adopt_postgres(postgres);
     }
-    .start(&tools.nginx)?;
-    Ok(Stack {
-        gateway,
-        servers,
-        port,
-    })
+    step("starting nginx, the services and the BFFs");
+    start_gateway(&mut supervisor, tools, options, &site)?;
+    start_servers_into(&mut supervisor, options, &databases)?;
+    supervisor.reload_gateway()?;
+    Ok(Stack { supervisor, port })
+}
+
+/// Starts nginx before any server (its upstreams are placeholders until replicas are
+/// ready), on `options.port`, with a service balancer per slice when there is more than
+/// one replica — on ports picked now, picked again if one was taken meanwhile.
+fn start_gateway(
+    supervisor: &mut Supervisor,
+    tools: &Tools,
+    options: &Options,
+    site: &Site,
+) -> Result<()> {
+    let mut last_error = None;
+    for _ in 0..3 {
+        let mut balancers = BTreeMap::new();
+        if options.replicas > 1 {
+            for slice in slices::built() {
+                balancers.insert(slice.name.to_owned(), free_port()?);
+            }
+        }
+        supervisor.use_balancers(balancers);
+        let gateway = Gateway {
+            port: options.port,
+            site_root: site.root().to_owned(),
+            bffs: BTreeMap::new(),
+            services: BTreeMap::new(),
+            runtime_dir: options.state.join("nginx"),
+            log_dir: options.state.join("log"),
+        };
+        match supervisor.start_gateway(&tools.nginx, gateway) {
+            Ok(()) => return Ok(()),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| anyhow::anyhow!("nginx did not start")))
 }
 
 /// Starts every built slice's service, then its BFF, in table order (a service starts
-/// after the services it calls), each on a port of its own choosing, and waits until each
-/// is ready. Databases, logs and port files go under `state`. The binaries must be built.
-pub fn start_servers(profile: Profile, state: &Path) -> Result<Servers> {
-    start_servers_on(profile, state, &BTreeMap::new())
+/// after the services it calls), one replica of each on a port of its own choosing, and
+/// waits until each is ready. Databases, logs and port files go under `state`; no nginx.
+/// The binaries must be built. (The browser tests' shop: they start their own gateways.)
+pub fn start_servers(profile: Profile, state: &Path) -> Result<Supervisor> {
+    let mut supervisor = Supervisor::new();
+    let options = Options {
+        profile,
+        ..Options::new(0, state)
+    };
+    start_servers_into(&mut supervisor, &options, &BTreeMap::new())?;
+    Ok(supervisor)
 }
 
-/// [`start_servers`] with the database URL of some slices given, by slice name.
-pub fn start_servers_on(
-    profile: Profile,
-    state: &Path,
+/// Starts `options.replicas` of every server into `supervisor`, each slice's services
+/// before its BFFs; with a gateway, nginx takes each slice's service replicas as soon as
+/// they are ready (its BFFs and the services after it call them through nginx).
+fn start_servers_into(
+    supervisor: &mut Supervisor,
+    options: &Options,
     databases: &BTreeMap<String, String>,
-) -> Result<Servers> {
-    let mut servers = Servers {
-        children: vec![],
-        ports: BTreeMap::new(),
-    };
-    let keys = IdentityKeys::ensure(state)?;
+) -> Result<()> {
+    let keys = IdentityKeys::ensure(&options.state)?;
     for slice in slices::built() {
-        let mut env = vec![
-            (slice.env(Tier::Service, "PORT"), "0".to_owned()),
-            (
-                "DATABASE_URL".to_owned(),
-                databases
-                    .get(slice.name)
-                    .cloned()
-                    .unwrap_or_else(|| database_url(slice, state)),
-            ),
-        ];
+        let mut env = vec![(
+            "DATABASE_URL".to_owned(),
+            databases
+                .get(slice.name)
+                .cloned()
+                .unwrap_or_else(|| database_url(slice, &options.state)),
+        )];
         for called in slice.called() {
             env.push((
                 slice.service_url_env(Tier::Service, called),
-                servers.url(called)?,
+                supervisor.service_url(called)?,
             ));
         }
         if slice.signs_identity {
             env.push(keys.signing_env(slice));
         }
-        start_server(&mut servers, slice, Tier::Service, env, profile, state)?;
+        for number in 1..=options.replicas {
+            supervisor.start(launch(slice, Tier::Service, number, env.clone(), options))?;
+        }
+        if !supervisor.balancers().is_empty() {
+            supervisor.reload_gateway()?;
+        }
         let env = vec![
-            (slice.env(Tier::Bff, "PORT"), "0".to_owned()),
-            (slice.service_url_env(Tier::Bff, slice), servers.url(slice)?),
+            (
+                slice.service_url_env(Tier::Bff, slice),
+                supervisor.service_url(slice)?,
+            ),
             keys.verifying_env(slice),
         ];
-        start_server(&mut servers, slice, Tier::Bff, env, profile, state)?;
+        for number in 1..=options.replicas {
+            supervisor.start(launch(slice, Tier::Bff, number, env.clone(), options))?;
+        }
     }
-    Ok(servers)
+    Ok(())
 }
 
-fn start_server(
-    servers: &mut Servers,
-    slice: &Slice,
+/// How to start replica `number` of `slice`'s `tier`: its binary, environment, port file
+/// and log under `options.state`.
+fn launch(
+    slice: &'static Slice,
     tier: Tier,
+    number: usize,
     env: Vec<(String, String)>,
-    profile: Profile,
-    state: &Path,
-) -> Result<()> {
-    let name = slice.package(tier);
-    let (child, port) = spawn_server(&name, env, profile, state, &slice.ready_path(tier))?;
-    servers.children.push(child);
-    servers.ports.insert(name, port);
-    Ok(())
+    options: &Options,
+) -> Launch {
+    let server = slice.package(tier);
+    let label = if options.replicas == 1 {
+        server.clone()
+    } else {
+        format!("{server}-{number}")
+    };
+    Launch {
+        slice,
+        tier,
+        number,
+        program: workspace::binary(options.profile.dir(), &server),
+        args: vec![],
+        env,
+        port_env: slice.env(tier, "PORT"),
+        port_file: options.state.join("run").join(format!("{label}.port")),
+        ready_path: slice.ready_path(tier),
+        log: options.state.join("log").join(format!("{label}.log")),
+        label,
+    }
 }
 
 /// One more BFF of `slice`, calling its service at `service_url`, with its port file and

@@ -24,6 +24,8 @@ const BROTLI_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_brotli_static_modul
 pub enum Purpose {
     /// `cargo xtask up`: the wasm toolchain and nginx.
     Run,
+    /// `cargo xtask up --database postgres` (or `--replicas N`): also PostgreSQL.
+    RunOnPostgres,
     /// `cargo xtask test`: also Chromium, chromedriver and PostgreSQL.
     Test,
     /// `cargo xtask bench`: also Chromium, chromedriver, PostgreSQL and wrk.
@@ -62,7 +64,11 @@ pub fn ensure(purpose: Purpose) -> Result<Tools> {
     if matches!(purpose, Purpose::Test | Purpose::Bench) && which("chromedriver").is_none() {
         packages.extend(["chromium", "chromium-driver"]);
     }
-    if matches!(purpose, Purpose::Test | Purpose::Bench) && postgres_bin().is_none() {
+    if matches!(
+        purpose,
+        Purpose::Test | Purpose::Bench | Purpose::RunOnPostgres
+    ) && postgres_bin().is_none()
+    {
         packages.push("postgresql");
     }
     if purpose == Purpose::Bench && which("wrk").is_none() {

@@ -597,8 +597,9 @@ fn gateway_probe(status_line: &str) -> (bool, String) {
 #[test]
 fn the_gateway_healthcheck_asks_for_the_loader_and_wants_200() {
     let (healthy, request) = gateway_probe("HTTP/1.1 200 OK");
+    // As Host localhost: the gateway answers any name it was not told with 421.
     assert_eq!(
-        request, "GET /shell/loader.js HTTP/1.0\r\n",
+        request, "GET /shell/loader.js HTTP/1.0\r\nHost: localhost\r\n",
         "{COMPOSE_FILE}: the gateway's healthcheck sent another request"
     );
     assert!(
@@ -1241,16 +1242,36 @@ impl Natively {
             .collect()
     }
 
+    /// The server binary, as the container's user can run it: a copy, mode 0755, in the
+    /// scratch directory (under the system's temporary directory). The build's own may be
+    /// out of that user's reach: a clone in root's private home, say, where uid 65532
+    /// cannot even look into `target/`.
+    fn binary(&self, name: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let built = xtask::workspace::binary("debug", name);
+        assert!(
+            built.is_file(),
+            "{} is missing: build the servers first (`cargo build -p {name}`; `cargo xtask test` does)",
+            built.display()
+        );
+        let dir = self.scratch.join("bin");
+        let copy = dir.join(name);
+        if !copy.is_file() {
+            std::fs::create_dir_all(&dir).unwrap();
+            for path in [&self.scratch, &dir] {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+            std::fs::copy(&built, &copy)
+                .unwrap_or_else(|error| panic!("copying {}: {error}", built.display()));
+            std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        copy
+    }
+
     /// The server binary with exactly `environment`, in a directory it cannot write (its
     /// image's root filesystem is read-only), as the container's user when possible.
     fn command(&self, name: &str, environment: &BTreeMap<String, String>) -> Command {
-        let binary = xtask::workspace::binary("debug", name);
-        assert!(
-            binary.is_file(),
-            "{} is missing: build the servers first (`cargo build -p {name}`; `cargo xtask test` does)",
-            binary.display()
-        );
-        let mut command = Command::new(binary);
+        let mut command = Command::new(self.binary(name));
         command
             .env_clear()
             .envs(environment)

@@ -520,15 +520,23 @@ fn the_runtime_stages_start_as_the_contract_says() {
     assert_eq!(
         exec_form(GATEWAY, "CMD", &last(runtime, "CMD").expect("CMD").args),
         [
-            "nginx",
-            "-p",
-            "/tmp",
-            "-c",
-            "/etc/storefront/nginx.conf",
-            "-e",
-            "stderr"
+            xtask::gateway::CONTAINER_ENTRYPOINT,
+            "/etc/storefront/nginx.conf"
         ],
-        "{GATEWAY}: CMD"
+        "{GATEWAY}: CMD (the entrypoint writes STOREFRONT_HOSTS's names, then runs nginx)"
+    );
+    assert!(
+        runtime
+            .iter()
+            .any(|instruction| instruction.keyword == "COPY"
+                && words(&instruction.args)
+                    == [
+                        "--chmod=0755",
+                        "nginx/gateway-entrypoint.sh",
+                        xtask::gateway::CONTAINER_ENTRYPOINT
+                    ]),
+        "{GATEWAY}: the entrypoint is not copied, executable, to {}",
+        xtask::gateway::CONTAINER_ENTRYPOINT
     );
     // Everything `cargo xtask render-deploy` makes and the whole shell are in the image,
     // where the configurations and the site expect them.
@@ -813,8 +821,9 @@ fn the_context_keeps_everything_the_dockerfiles_copy() {
 }
 
 /// The gateway's probe, run as Docker runs it, against a real nginx on a free port (the
-/// image's 8080 swapped for it): healthy while nginx serves the shell's loader, unhealthy
-/// when it answers 404.
+/// image's 8080 swapped for it) that, like the gateway, serves only named hosts and answers
+/// any other with 421: healthy while nginx serves the shell's loader, unhealthy when it
+/// answers 404.
 #[test]
 fn the_gateway_health_check_passes_only_while_nginx_serves_the_shell_loader() {
     let probe = gateway_probe(&Dockerfile::read(GATEWAY));
@@ -876,7 +885,8 @@ fn start_nginx(dir: &Path) -> (u16, xtask::process::Child) {
                 "daemon off;\nmaster_process off;\npid {d}/nginx.pid;\nerror_log stderr;\nevents {{}}\n\
                  http {{\n  access_log off;\n  client_body_temp_path {d}/client_body;\n  proxy_temp_path {d}/proxy;\n\
                  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
-                 server {{ listen 127.0.0.1:{port}; root {d}/site; }}\n}}\n"
+                 server {{ listen 127.0.0.1:{port} default_server; return 421; }}\n\
+                 server {{ listen 127.0.0.1:{port}; server_name localhost 127.0.0.1; root {d}/site; }}\n}}\n"
             ),
         )
         .unwrap();

@@ -915,6 +915,14 @@ fn every_built_slice_has_its_servers_database_and_publishers() {
         http_get_path(gateway, "readinessProbe", "Deployment gateway"),
         "/shell/loader.js"
     );
+    // The kubelet would send the pod's IP as Host, which the gateway refuses (421).
+    for probe in ["readinessProbe", "livenessProbe"] {
+        assert_eq!(
+            gateway[probe]["httpGet"]["httpHeaders"],
+            json!([{"name": "Host", "value": "localhost"}]),
+            "Deployment gateway: its {probe} asks as Host localhost"
+        );
+    }
     let pod = &get("Deployment", "gateway")["spec"]["template"]["spec"];
     let (mount, volume) = mfe_site_mount(pod, gateway, "Deployment gateway");
     assert_eq!(
@@ -966,14 +974,11 @@ fn the_gateway_runs_the_configuration_made_for_an_ingress() {
     let file = Container::BehindIngress.file_name();
     let in_image = format!("/etc/storefront/{file}");
     let command: Vec<String> = strings(&main_container("Deployment", "gateway")["command"]);
-    let config = command
-        .iter()
-        .position(|arg| arg == "-c")
-        .and_then(|at| command.get(at + 1))
-        .unwrap_or_else(|| panic!("Deployment gateway: no `nginx -c` in {command:?}"));
     assert_eq!(
-        config, &in_image,
-        "Deployment gateway: the configuration it runs"
+        command,
+        [xtask::gateway::CONTAINER_ENTRYPOINT, in_image.as_str()],
+        "Deployment gateway: the image's entrypoint (it writes STOREFRONT_HOSTS's names, then \
+         runs nginx) with the configuration for an ingress"
     );
     assert!(
         root().join("deploy/gateway").join(file).is_file(),
@@ -993,6 +998,41 @@ fn the_gateway_runs_the_configuration_made_for_an_ingress() {
         "deploy/docker/gateway.Dockerfile does not COPY deploy/gateway/{file} to {in_image}, \
          which the Deployment gateway runs"
     );
+}
+
+/// Every host name the Ingress routes is one the gateway answers to (STOREFRONT_HOSTS):
+/// it refuses any other Host with 421.
+#[test]
+fn the_gateway_answers_to_every_host_the_ingress_routes() {
+    let env = env_map(
+        main_container("Deployment", "gateway"),
+        "Deployment gateway",
+    );
+    let served: BTreeSet<&str> = env
+        .get("STOREFRONT_HOSTS")
+        .map(String::as_str)
+        .unwrap_or_default()
+        .split([' ', ','])
+        .filter(|name| !name.is_empty())
+        .collect();
+    let ingress = get("Ingress", "storefront");
+    let mut routed: BTreeSet<String> = ingress["spec"]["rules"]
+        .as_array()
+        .expect("Ingress storefront has rules")
+        .iter()
+        .filter_map(|rule| rule["host"].as_str().map(str::to_owned))
+        .collect();
+    for tls in ingress["spec"]["tls"].as_array().into_iter().flatten() {
+        routed.extend(strings(&tls["hosts"]));
+    }
+    assert!(!routed.is_empty(), "Ingress storefront names no host");
+    for host in &routed {
+        assert!(
+            served.contains(host.as_str()),
+            "Ingress storefront routes {host}, which the gateway's STOREFRONT_HOSTS ({served:?}) \
+             does not name: it would answer 421"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1657,10 +1697,21 @@ fn each_server_has_the_compose_environment_but_for_the_database_host() {
         }
     }
     assert_eq!(checked, 2 * built().count());
-    // The gateway, like compose's, needs no environment.
-    assert!(
-        env_map(main_container("Deployment", "gateway"), "gateway").is_empty()
-            && compose["services"]["gateway"].get("environment").is_none(),
+    // The gateway, like compose's, is told only the host names it answers to (which differ:
+    // compose serves localhost, Kubernetes the Ingress's hosts).
+    let gateway: Vec<String> = env_map(main_container("Deployment", "gateway"), "gateway")
+        .into_keys()
+        .collect();
+    let compose_gateway: Vec<String> = compose["services"]["gateway"]["environment"]
+        .as_object()
+        .map(|env| env.keys().cloned().collect())
+        .unwrap_or_default();
+    assert_eq!(
+        (gateway.as_slice(), compose_gateway.as_slice()),
+        (
+            &["STOREFRONT_HOSTS".to_owned()][..],
+            &["STOREFRONT_HOSTS".to_owned()][..]
+        ),
         "the gateway's environment differs from docker-compose.yml's"
     );
 }
