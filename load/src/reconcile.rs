@@ -124,7 +124,7 @@ pub async fn reconcile(
 
     let ordered = units(
         &cart,
-        "SELECT ol.product_id, CAST(SUM(ol.quantity) AS BIGINT) FROM order_line ol \
+        "SELECT CAST(ol.product_id AS BIGINT), CAST(SUM(ol.quantity) AS BIGINT) FROM order_line ol \
          JOIN orders o ON o.id = ol.order_id WHERE o.status = 'placed' GROUP BY ol.product_id",
     )
     .await?;
@@ -132,7 +132,11 @@ pub async fn reconcile(
     let held = units(&catalog, &reserved_units("held")).await?;
     report.units_sold = committed.values().sum();
     report.units_held = held.values().sum();
-    let stock = units(&catalog, "SELECT id, CAST(stock AS BIGINT) FROM product").await?;
+    let stock = units(
+        &catalog,
+        "SELECT CAST(id AS BIGINT), CAST(stock AS BIGINT) FROM product",
+    )
+    .await?;
     for (product, left) in &stock {
         let sold = committed.get(product).copied().unwrap_or_default();
         let holding = held.get(product).copied().unwrap_or_default();
@@ -185,7 +189,7 @@ pub async fn reconcile(
 
 fn reserved_units(state: &str) -> String {
     format!(
-        "SELECT rl.product_id, CAST(SUM(rl.quantity) AS BIGINT) FROM reservation_line rl \
+        "SELECT CAST(rl.product_id AS BIGINT), CAST(SUM(rl.quantity) AS BIGINT) FROM reservation_line rl \
          JOIN reservation r ON r.id = rl.reservation_id WHERE r.state = '{state}' \
          GROUP BY rl.product_id"
     )

@@ -7,6 +7,7 @@ pub mod chromedriver;
 pub mod css_scope;
 pub mod gateway;
 pub mod health;
+pub mod load;
 pub mod mfe;
 pub mod postgres;
 pub mod process;

@@ -21,7 +21,18 @@ cargo xtask <command>
                              to 30 s) on the port it had; the rest keeps running
   test                       install what is missing, then fmt and clippy checks, unit and
                              integration tests on SQLite and PostgreSQL, the deployment checks
-                             (docker-compose.yml, deploy/), and browser tests
+                             (docker-compose.yml, deploy/), browser tests, and the chaos check
+                             (2 replicas on PostgreSQL, faults under load, exact reconciliation)
+  load [--replicas N] [--users 8,16,32] [--seconds S]
+                             Online Boutique's mix (goose) against N replicas (default 2) of
+                             every server on PostgreSQL, release builds, at each number of
+                             shoppers; writes its section of docs/BENCHMARKS.md
+  chaos [--users N] [--spacing S] [--debug]
+                             under that load with 2 replicas of everything, kill -9 one replica
+                             of each server in turn, restart PostgreSQL, reload nginx; then
+                             reconcile the databases. Fails unless they agree exactly; writes
+                             its section of docs/BENCHMARKS.md (--debug: debug builds, a quick
+                             try that writes nothing)
   bench                      measure bundle sizes, throughput and time to first product
                              (writes docs/BENCHMARKS.md)
   bench cart                 only the cart's throughput (printed, docs/ left as they are)
@@ -58,6 +69,8 @@ fn run_command() -> Result<()> {
     match command {
         "up" => up(rest),
         "test" => test(),
+        "load" => load(rest),
+        "chaos" => chaos(rest),
         "bench" if rest.first().map(String::as_str) == Some("cart") => xtask::bench::measure_cart(),
         "bench" => xtask::bench::measure_all(),
         "build-mfe" => {
@@ -287,6 +300,95 @@ fn test() -> Result<()> {
         .args(["test", "-p", "e2e"])
         .env("STOREFRONT_CHROMEDRIVER", chromedriver)
         .env("STOREFRONT_NGINX", &tools.nginx))?;
+    chaos_check(&tools)?;
     step("all tests passed");
+    Ok(())
+}
+
+/// The chaos check of `cargo xtask test`: 2 replicas of every server on PostgreSQL (debug
+/// builds), shoppers the whole time, one replica of each server killed in turn, PostgreSQL
+/// restarted, nginx reloaded — and then the cart's and the catalog's databases must agree
+/// exactly. (How many requests a fault costs is a benchmark figure: `cargo xtask chaos`.)
+fn chaos_check(tools: &tools::Tools) -> Result<()> {
+    step("chaos check: 2 replicas on PostgreSQL, faults under load, exact reconciliation");
+    // Outside the clone: PostgreSQL runs as its own user, which may not reach a clone in a
+    // private directory (as one under /root is).
+    let state = std::env::temp_dir().join(format!("storefront-chaos-{}", std::process::id()));
+    let options = xtask::load::ChaosOptions {
+        profile: stack::Profile::Debug,
+        users: 6,
+        spacing: Duration::from_secs(5),
+        database_and_gateway: true,
+        servers: Vec::new(),
+    };
+    let report = xtask::load::chaos(tools, &options, &state)?;
+    println!("\n{}", report.markdown());
+    if !report.exact() {
+        bail!(
+            "after the faults the databases do not agree (logs in {})",
+            state.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&state);
+    Ok(())
+}
+
+/// `--name value` from `args`, parsed.
+fn option<T: std::str::FromStr>(args: &[String], name: &str) -> Result<Option<T>> {
+    match args.iter().position(|arg| arg == name) {
+        None => Ok(None),
+        Some(at) => args
+            .get(at + 1)
+            .and_then(|value| value.parse().ok())
+            .map(Some)
+            .with_context(|| format!("{name} needs a value")),
+    }
+}
+
+fn load(args: &[String]) -> Result<()> {
+    let tools = tools::ensure(Purpose::Bench)?;
+    let replicas: usize = option(args, "--replicas")?.unwrap_or(2);
+    let seconds: u64 = option(args, "--seconds")?.unwrap_or(30);
+    let users: Vec<usize> = option::<String>(args, "--users")?
+        .unwrap_or_else(|| "8,16,32,64".to_owned())
+        .split(',')
+        .map(|n| {
+            n.trim()
+                .parse()
+                .context("--users takes numbers, e.g. 8,16,32")
+        })
+        .collect::<Result<_>>()?;
+    let report = xtask::load::measure(&tools, replicas, &users, seconds)?;
+    println!("\n{report}");
+    xtask::load::write_section("load", &report)?;
+    step("wrote its section of docs/BENCHMARKS.md");
+    Ok(())
+}
+
+fn chaos(args: &[String]) -> Result<()> {
+    let tools = tools::ensure(Purpose::Bench)?;
+    let debug = args.iter().any(|arg| arg == "--debug");
+    let options = xtask::load::ChaosOptions {
+        profile: if debug {
+            stack::Profile::Debug
+        } else {
+            stack::Profile::Release
+        },
+        users: option(args, "--users")?.unwrap_or(16),
+        spacing: Duration::from_secs(option(args, "--spacing")?.unwrap_or(10)),
+        database_and_gateway: true,
+        servers: Vec::new(),
+    };
+    let state = std::env::temp_dir().join("storefront-chaos");
+    let report = xtask::load::chaos(&tools, &options, &state)?;
+    let markdown = report.markdown();
+    println!("\n{markdown}\nLogs: {}", state.join("log").display());
+    if !debug {
+        xtask::load::write_section("chaos", &markdown)?;
+        step("wrote its section of docs/BENCHMARKS.md");
+    }
+    if !report.exact() {
+        bail!("after the faults the databases do not agree");
+    }
     Ok(())
 }

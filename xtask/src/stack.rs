@@ -30,7 +30,8 @@ pub enum Profile {
 }
 
 impl Profile {
-    fn dir(self) -> &'static str {
+    /// Its directory under `target/`.
+    pub fn dir(self) -> &'static str {
         match self {
             Profile::Debug => "debug",
             Profile::Release => "release",
@@ -73,6 +74,9 @@ pub struct Options {
     /// Database URLs given for some slices, by slice name (a throw-away PostgreSQL's, say);
     /// the others follow `database` (or `STOREFRONT_<SLICE>_DATABASE_URL`).
     pub databases: BTreeMap<String, String>,
+    /// More environment for every server (each reads the variables of its own prefix):
+    /// settings a load run changes, e.g. `ACCOUNT_SERVICE__SIGN_UPS_PER_CLIENT`.
+    pub env: Vec<(String, String)>,
 }
 
 impl Options {
@@ -85,6 +89,7 @@ impl Options {
             database: Database::Sqlite,
             state: state.to_owned(),
             databases: BTreeMap::new(),
+            env: Vec::new(),
         }
     }
 
@@ -303,7 +308,7 @@ fn launch(
         number,
         program: workspace::binary(options.profile.dir(), &server),
         args: vec![],
-        env,
+        env: env.into_iter().chain(options.env.iter().cloned()).collect(),
         port_env: slice.env(tier, "PORT"),
         port_file: options.state.join("run").join(format!("{label}.port")),
         ready_path: slice.ready_path(tier),
