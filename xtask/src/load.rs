@@ -175,7 +175,9 @@ pub fn reconcile(binary: &Path, shop: &LoadedShop, summary: &Path) -> Result<Val
 /// the report (markdown).
 pub fn measure(tools: &Tools, replicas: usize, steps: &[usize], seconds: u64) -> Result<String> {
     let binary = build_load(Profile::Release)?;
-    let state = workspace::var_dir().join("load");
+    // Outside the clone: PostgreSQL runs as its own user, which may not reach a clone in a
+    // private directory (as one under /root is).
+    let state = std::env::temp_dir().join("storefront-load");
     let mut shop = start_shop(tools, Profile::Release, replicas, &state)?;
     step("warming up (10 s, not counted)");
     LoadRun::start(&binary, &shop, 8, Duration::from_secs(10), false, "warm-up")?
