@@ -10,46 +10,14 @@
 
 mod common;
 
-use async_trait::async_trait;
-use cart_service::payment::{Charge, PaymentError, PaymentProvider, SimulatedPayments};
 use common::{spawn_bff, valid_form, Shop, UPSTREAM_TIMEOUT};
-use payment_card::Card;
 use reqwest::StatusCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use test_support::cart::ObservedPayments;
 use test_support::keys::IdentityKeys;
 use test_support::proxy::Proxy;
 use test_support::TestDatabase;
-
-/// Takes the payment, and makes the catalog stop answering while doing so.
-struct ChargesThenHangsTheCatalog {
-    payments: SimulatedPayments,
-    catalog: Arc<Proxy>,
-}
-
-#[async_trait]
-impl PaymentProvider for ChargesThenHangsTheCatalog {
-    async fn charge(
-        &self,
-        order_id: &str,
-        amount_minor: i64,
-        currency: &str,
-        card: &Card,
-    ) -> Result<Charge, PaymentError> {
-        self.catalog.hang();
-        self.payments
-            .charge(order_id, amount_minor, currency, card)
-            .await
-    }
-
-    async fn charge_of(&self, order_id: &str) -> anyhow::Result<Option<Charge>> {
-        self.payments.charge_of(order_id).await
-    }
-
-    async fn refund(&self, order_id: &str) -> anyhow::Result<()> {
-        self.payments.refund(order_id).await
-    }
-}
 
 struct Fixture {
     shop: Shop,
@@ -65,10 +33,11 @@ async fn fixture(database: TestDatabase) -> Option<Fixture> {
     let hangs = catalog_proxy.clone();
     let application =
         cart_service::startup::Application::build_with_payments(configuration, move |db| {
-            Arc::new(ChargesThenHangsTheCatalog {
-                payments: SimulatedPayments::new(db),
-                catalog: hangs,
-            })
+            // The payment goes through, and the catalog stops answering while it does.
+            Arc::new(ObservedPayments::new(db).before_charge(move || {
+                hangs.hang();
+                async {}
+            }))
         })
         .await
         .unwrap();

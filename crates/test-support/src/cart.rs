@@ -1,8 +1,13 @@
 //! The cart slice's servers, started for tests.
 
 use crate::{FreshDatabase, RunningServer, TestDatabase};
+use cart_service::payment::{Charge, PaymentError, PaymentProvider, SimulatedPayments};
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// cart-service's deadline for catalog-service in tests, as in production.
@@ -98,5 +103,73 @@ pub fn wrap(application: cart_service::startup::Application, database_url: &str)
         database_url: database_url.to_owned(),
         server,
         _database: None,
+    }
+}
+
+/// What [`ObservedPayments`] runs before each charge (to stop or hang the catalog at that
+/// very moment, say).
+pub type BeforeCharge = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// The simulated payment provider, for tests that need a moment in the saga or a count:
+/// `before_charge` runs at every charge, and the refunds asked for are counted per order.
+pub struct ObservedPayments {
+    payments: SimulatedPayments,
+    before_charge: Option<BeforeCharge>,
+    /// Refunds asked for, by order id.
+    pub refunds: Arc<Mutex<HashMap<String, u32>>>,
+}
+
+impl ObservedPayments {
+    pub fn new(db: sea_orm::DatabaseConnection) -> Self {
+        Self {
+            payments: SimulatedPayments::new(db),
+            before_charge: None,
+            refunds: Arc::default(),
+        }
+    }
+
+    /// Runs `hook` before every charge.
+    pub fn before_charge<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.before_charge = Some(Arc::new(move || Box::pin(hook())));
+        self
+    }
+
+    /// Counts refunds into `refunds` (shared with another provider, say).
+    pub fn counting_into(mut self, refunds: &Arc<Mutex<HashMap<String, u32>>>) -> Self {
+        self.refunds = refunds.clone();
+        self
+    }
+}
+
+#[async_trait::async_trait]
+impl PaymentProvider for ObservedPayments {
+    async fn charge(
+        &self,
+        order_id: &str,
+        amount_minor: i64,
+        currency: &str,
+        card: &payment_card::Card,
+    ) -> Result<Charge, PaymentError> {
+        if let Some(hook) = &self.before_charge {
+            hook().await;
+        }
+        self.payments
+            .charge(order_id, amount_minor, currency, card)
+            .await
+    }
+
+    async fn charge_of(&self, order_id: &str) -> anyhow::Result<Option<Charge>> {
+        self.payments.charge_of(order_id).await
+    }
+
+    async fn refund(&self, order_id: &str) -> anyhow::Result<()> {
+        if let Ok(mut refunds) = self.refunds.lock() {
+            *refunds.entry(order_id.to_owned()).or_default() += 1;
+        }
+        self.payments.refund(order_id).await
     }
 }

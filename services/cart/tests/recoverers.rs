@@ -12,21 +12,19 @@
 
 mod common;
 
-use async_trait::async_trait;
 use cart_service::catalog::Catalog;
 use cart_service::entities::order;
 use cart_service::failpoints;
-use cart_service::payment::{Charge, PaymentError, PaymentProvider, SimulatedPayments};
 use cart_service::recovery;
 use cart_service::saga::Saga;
 use cart_service_api::paths;
 use common::{reservation_state, Shop, DECLINED_CARD, GOOD_CARD};
-use payment_card::Card;
 use sea_orm::sea_query::Expr;
 use sea_orm::{Database, EntityTrait};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use test_support::cart::ObservedPayments;
 use test_support::TestDatabase;
 
 test_support::on_both_databases!(crate::fixture =>
@@ -46,41 +44,6 @@ async fn fixture(database: TestDatabase) -> Option<Shop> {
     Some(Shop { catalog, cart })
 }
 
-/// The simulated provider, counting the refunds asked of it per order.
-struct CountingRefunds {
-    payments: SimulatedPayments,
-    refunds: Arc<Mutex<HashMap<String, u32>>>,
-}
-
-#[async_trait]
-impl PaymentProvider for CountingRefunds {
-    async fn charge(
-        &self,
-        order_id: &str,
-        amount_minor: i64,
-        currency: &str,
-        card: &Card,
-    ) -> Result<Charge, PaymentError> {
-        self.payments
-            .charge(order_id, amount_minor, currency, card)
-            .await
-    }
-
-    async fn charge_of(&self, order_id: &str) -> anyhow::Result<Option<Charge>> {
-        self.payments.charge_of(order_id).await
-    }
-
-    async fn refund(&self, order_id: &str) -> anyhow::Result<()> {
-        *self
-            .refunds
-            .lock()
-            .unwrap()
-            .entry(order_id.to_owned())
-            .or_default() += 1;
-        self.payments.refund(order_id).await
-    }
-}
-
 /// A replica's recovery: its own connections, catalog client and provider.
 async fn recoverer(shop: &Shop, refunds: &Arc<Mutex<HashMap<String, u32>>>) -> Saga {
     let db = Database::connect(&shop.cart.database_url).await.unwrap();
@@ -94,10 +57,7 @@ async fn recoverer(shop: &Shop, refunds: &Arc<Mutex<HashMap<String, u32>>>) -> S
             )
             .unwrap(),
         ),
-        payments: Arc::new(CountingRefunds {
-            payments: SimulatedPayments::new(db),
-            refunds: refunds.clone(),
-        }),
+        payments: Arc::new(ObservedPayments::new(db).counting_into(refunds)),
         reservation_ttl_seconds: 900,
         lease: Duration::from_secs(30),
     }

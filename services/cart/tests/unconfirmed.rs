@@ -7,45 +7,13 @@
 
 mod common;
 
-use async_trait::async_trait;
-use cart_service::payment::{Charge, PaymentError, PaymentProvider, SimulatedPayments};
 use cart_service_api::{paths, Order, OrderStatus, IDEMPOTENCY_KEY};
 use common::{checkout_request, client, send, GOOD_CARD};
-use payment_card::Card;
 use reqwest::StatusCode;
 use std::sync::Arc;
+use test_support::cart::ObservedPayments;
 use test_support::catalog::CatalogService;
 use test_support::{FreshDatabase, RunningServer, TestDatabase};
-
-/// Takes the payment, and takes the catalog down while doing so.
-struct ChargesThenStopsTheCatalog {
-    payments: SimulatedPayments,
-    catalog: Arc<CatalogService>,
-}
-
-#[async_trait]
-impl PaymentProvider for ChargesThenStopsTheCatalog {
-    async fn charge(
-        &self,
-        order_id: &str,
-        amount_minor: i64,
-        currency: &str,
-        card: &Card,
-    ) -> Result<Charge, PaymentError> {
-        self.catalog.stop().await;
-        self.payments
-            .charge(order_id, amount_minor, currency, card)
-            .await
-    }
-
-    async fn charge_of(&self, order_id: &str) -> anyhow::Result<Option<Charge>> {
-        self.payments.charge_of(order_id).await
-    }
-
-    async fn refund(&self, order_id: &str) -> anyhow::Result<()> {
-        self.payments.refund(order_id).await
-    }
-}
 
 struct Fixture {
     catalog: Arc<CatalogService>,
@@ -65,10 +33,11 @@ async fn fixture(database: TestDatabase) -> Option<Fixture> {
     let stopper = catalog.clone();
     let application =
         cart_service::startup::Application::build_with_payments(configuration, move |db| {
-            Arc::new(ChargesThenStopsTheCatalog {
-                payments: SimulatedPayments::new(db),
-                catalog: stopper,
-            })
+            // The payment goes through, and the catalog goes down while it does.
+            Arc::new(ObservedPayments::new(db).before_charge(move || {
+                let catalog = stopper.clone();
+                async move { catalog.stop().await }
+            }))
         })
         .await
         .unwrap();
