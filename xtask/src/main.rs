@@ -23,7 +23,7 @@ cargo xtask <command>
                              integration tests on SQLite and PostgreSQL, the deployment checks
                              (docker-compose.yml, deploy/), browser tests, and the chaos check
                              (2 replicas on PostgreSQL, faults under load, exact reconciliation)
-  load [--replicas N] [--users 8,16,32] [--seconds S]
+  load [--replicas N] [--users 8,16,32,64,128,256] [--seconds S]
                              Online Boutique's mix (goose) against N replicas (default 2) of
                              every server on PostgreSQL, release builds, at each number of
                              shoppers; writes its section of docs/BENCHMARKS.md
@@ -350,7 +350,7 @@ fn load(args: &[String]) -> Result<()> {
     let replicas: usize = option(args, "--replicas")?.unwrap_or(2);
     let seconds: u64 = option(args, "--seconds")?.unwrap_or(30);
     let users: Vec<usize> = option::<String>(args, "--users")?
-        .unwrap_or_else(|| "8,16,32,64".to_owned())
+        .unwrap_or_else(|| "8,16,32,64,128,256".to_owned())
         .split(',')
         .map(|n| {
             n.trim()
