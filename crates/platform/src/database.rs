@@ -113,28 +113,79 @@ fn create_sqlite_parent_dir(url: &str) -> anyhow::Result<()> {
 pub use crate::config::redact;
 
 /// What a database error means to the client: a write that clashes with a unique key is
-/// a 409, one that refers to a row that does not exist a 422; anything else is our fault
-/// (500, logged with `what` was being done).
+/// a 409, one that refers to a row that does not exist a 422; a database that cannot be
+/// reached (restarting, connections dropped, the pool out of connections) is a degraded
+/// 503 `database_unavailable` — the service answers, quickly and truthfully, so its callers
+/// pass it on without counting it against the service (their circuit breakers stay
+/// closed and let the next request through the moment the database is back); anything
+/// else is our fault (500, logged with `what` was being done).
 pub trait DbResultExt<T> {
     fn or_db_error(self, what: &'static str) -> Result<T, Error>;
 }
 
 impl<T> DbResultExt<T> for Result<T, DbErr> {
     fn or_db_error(self, what: &'static str) -> Result<T, Error> {
-        self.map_err(|error| match error.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                tracing::info!(%error, what, "unique key clash");
-                Error::Conflict("That already exists.".into())
+        self.map_err(|error| error_of(error, what))
+    }
+}
+
+/// What `error`, met while doing `what`, means to the client (see [`DbResultExt`]).
+pub fn error_of(error: DbErr, what: &'static str) -> Error {
+    if is_unreachable(&error) {
+        tracing::warn!(%error, what, "the database cannot be reached");
+        return Error::Unavailable {
+            code: "database_unavailable".into(),
+            message: "This part of the shop cannot reach its data just now. Please try \
+                      again in a moment."
+                .into(),
+        };
+    }
+    db_error(error, what)
+}
+
+/// Whether `error` says the database could not be reached, rather than that a statement
+/// failed: the pool could not give a connection, the connection broke, or the server is
+/// shutting down or refusing connections (SQLSTATE classes 08 and 57).
+pub fn is_unreachable(error: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::RuntimeErr;
+    let sqlx = match error {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(sqlx))
+        | DbErr::Exec(RuntimeErr::SqlxError(sqlx))
+        | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => sqlx,
+        DbErr::Conn(_) => return true,
+        _ => return false,
+    };
+    match sqlx {
+        Sqlx::Io(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_) => true,
+        Sqlx::Database(database) => database
+            .code()
+            .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+        _ => false,
+    }
+}
+
+/// A database that answered: a constraint it enforced, or our fault.
+fn db_error(error: DbErr, what: &'static str) -> Error {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            tracing::info!(%error, what, "unique key clash");
+            Error::Conflict("That already exists.".into())
+        }
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+            tracing::info!(%error, what, "foreign key violation");
+            Error::Unprocessable {
+                field: None,
+                message: "That refers to something that does not exist.".into(),
             }
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                tracing::info!(%error, what, "foreign key violation");
-                Error::Unprocessable {
-                    field: None,
-                    message: "That refers to something that does not exist.".into(),
-                }
-            }
-            _ => Error::Internal(anyhow::Error::new(error).context(what)),
-        })
+        }
+        _ => Error::Internal(anyhow::Error::new(error).context(what)),
     }
 }
 

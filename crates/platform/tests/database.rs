@@ -160,3 +160,62 @@ async fn replicas_starting_together_migrate_once_on_sqlite() {
 async fn replicas_starting_together_migrate_once_on_postgres() {
     replicas_starting_together_migrate_once(TestDatabase::Postgres).await;
 }
+
+/// A database that cannot be reached — nothing listens, or its server ended the
+/// connection, or the pool has no connection to give — is a degraded 503 the service's
+/// callers pass on (not a 500, which their breakers would count against the service).
+#[tokio::test]
+async fn a_database_that_cannot_be_reached_is_a_degraded_503() {
+    let mut nothing_there =
+        sea_orm::ConnectOptions::new("postgres://storefront@127.0.0.1:1/nothing");
+    nothing_there
+        .connect_timeout(std::time::Duration::from_millis(500))
+        .acquire_timeout(std::time::Duration::from_millis(500));
+    let nowhere = sea_orm::Database::connect(nothing_there).await;
+    let refused = nowhere.map(drop).or_db_error("connecting");
+    assert!(
+        matches!(&refused, Err(Error::Unavailable { code, .. }) if code == "database_unavailable"),
+        "{refused:?}"
+    );
+
+    let Some(fresh) = TestDatabase::Postgres.create().await else {
+        return;
+    };
+    let mut options = sea_orm::ConnectOptions::new(fresh.url.clone());
+    options
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_millis(200));
+    let db = Database::connect(options).await.unwrap();
+    let held = sea_orm::TransactionTrait::begin(&db).await.unwrap();
+    let starved = db
+        .execute_unprepared("SELECT 1")
+        .await
+        .or_db_error("reading");
+    assert!(
+        matches!(&starved, Err(Error::Unavailable { .. })),
+        "no connection to give: {starved:?}"
+    );
+    // The server ends the connection under the transaction (as a restart does).
+    let admin = Database::connect(&fresh.url).await.unwrap();
+    admin
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await
+        .unwrap();
+    let cut = held
+        .execute_unprepared("SELECT 1")
+        .await
+        .or_db_error("reading");
+    assert!(
+        matches!(&cut, Err(Error::Unavailable { .. })),
+        "the connection was ended: {cut:?}"
+    );
+    // A statement the database refuses is still our fault.
+    let broken = admin
+        .execute_unprepared("SELECT * FROM no_such_table")
+        .await
+        .or_db_error("reading");
+    assert!(matches!(broken, Err(Error::Internal(_))), "{broken:?}");
+}

@@ -115,9 +115,14 @@ pub async fn checkout(
     answer(&state, outcome.order().clone(), true).await
 }
 
-/// What a saga that could not go on answers: our failure, logged, never the shopper's.
+/// What a saga that could not go on answers: never the shopper's fault — a degraded 503
+/// while the cart database cannot be reached (the order waits for a recovery pass), our
+/// failure (logged) otherwise.
 fn saga_error(error: SagaError) -> Error {
-    Error::Internal(anyhow::Error::new(error).context("running a checkout"))
+    match error {
+        SagaError::Database { doing, source } => platform::database::error_of(source, doing),
+        other => Error::Internal(anyhow::Error::new(other).context("running a checkout")),
+    }
 }
 
 /// The answer a checkout gave, for the same key sent again: after the first attempt ends,
