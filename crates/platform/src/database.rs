@@ -1,5 +1,6 @@
 //! A service's own database: connecting, migrating, and what its errors mean to a client.
 
+use crate::config::{var_or, ConfigError};
 use crate::Error;
 use anyhow::Context;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -10,7 +11,43 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
-/// Connects to `url` (SQLite or PostgreSQL) with a pool of `max_connections` and runs the
+/// A service's connection pool: how many connections, and how long a request waits for
+/// one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pool {
+    /// `<SERVICE>__MAX_CONNECTIONS` (default 16).
+    pub max_connections: u32,
+    /// `<SERVICE>__DB_ACQUIRE_TIMEOUT_MS`: the longest a request waits for a connection
+    /// (while the database restarts, or every connection is busy) before it is answered
+    /// 503 `database_unavailable`. Shorter than the service's callers wait, so they get
+    /// that answer — which they pass on — instead of running out of time themselves, which
+    /// their circuit breakers would count against the service.
+    pub acquire_timeout: Duration,
+}
+
+impl Pool {
+    pub fn new(max_connections: u32, acquire_timeout: Duration) -> Self {
+        Self {
+            max_connections,
+            acquire_timeout,
+        }
+    }
+
+    /// From `<service>__MAX_CONNECTIONS` and `<service>__DB_ACQUIRE_TIMEOUT_MS` (e.g.
+    /// `CATALOG_SERVICE`), with `acquire_timeout` as the default wait.
+    pub fn from_env(service: &str, acquire_timeout: Duration) -> Result<Self, ConfigError> {
+        let default_ms = u64::try_from(acquire_timeout.as_millis()).unwrap_or(u64::MAX);
+        Ok(Self {
+            max_connections: var_or(&format!("{service}__MAX_CONNECTIONS"), 16)?,
+            acquire_timeout: Duration::from_millis(var_or(
+                &format!("{service}__DB_ACQUIRE_TIMEOUT_MS"),
+                default_ms,
+            )?),
+        })
+    }
+}
+
+/// Connects to `url` (SQLite or PostgreSQL) with `pool` and runs the
 /// pending migrations of `M` — one replica at a time: under a PostgreSQL advisory lock
 /// (held by the migrating transaction), or an exclusive lock on a file beside the SQLite
 /// database, so replicas starting together (a rolling update, a scale-up) never apply one
@@ -20,15 +57,15 @@ use std::time::Duration;
 /// without its password.
 pub async fn connect_and_migrate<M: MigratorTrait>(
     url: &str,
-    max_connections: u32,
+    pool: Pool,
 ) -> anyhow::Result<DatabaseConnection> {
     create_sqlite_parent_dir(url)?;
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .max_connections(max_connections)
+        .max_connections(pool.max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(pool.acquire_timeout)
         .sqlx_logging(false)
         // Pragmas are per connection: set on every one the pool opens, not on one of them.
         .map_sqlx_sqlite_opts(|sqlite| {

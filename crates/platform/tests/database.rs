@@ -131,7 +131,11 @@ async fn replicas_starting_together_migrate_once(database: TestDatabase) {
     for _ in 0..4 {
         let url = fresh.url.clone();
         replicas.spawn(async move {
-            platform::database::connect_and_migrate::<schema::Migrator>(&url, 2).await
+            platform::database::connect_and_migrate::<schema::Migrator>(
+                &url,
+                platform::database::Pool::new(2, std::time::Duration::from_secs(5)),
+            )
+            .await
         });
     }
     for started in replicas.join_all().await {

@@ -39,7 +39,7 @@ pub fn service_configuration(
         host: "127.0.0.1".into(),
         port: 0,
         database_url: database_url.to_owned().into(),
-        max_connections: 8,
+        pool: platform::database::Pool::new(8, std::time::Duration::from_secs(5)),
         signing_key_file: signing_key_file.to_owned(),
         limits: Limits::default(),
     }

@@ -55,7 +55,7 @@ pub fn service_configuration(
         host: "127.0.0.1".into(),
         port: 0,
         database_url: database_url.to_owned().into(),
-        max_connections: 8,
+        pool: platform::database::Pool::new(8, std::time::Duration::from_secs(5)),
         catalog_service_url: catalog_url.to_owned(),
         upstream_timeout: UPSTREAM_TIMEOUT,
         reservation_ttl_seconds: 900,

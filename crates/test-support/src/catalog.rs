@@ -40,7 +40,7 @@ pub async fn spawn_service_on(database_url: &str) -> CatalogService {
         host: "127.0.0.1".into(),
         port: 0,
         database_url: database_url.to_owned().into(),
-        max_connections: 8,
+        pool: platform::database::Pool::new(8, std::time::Duration::from_secs(5)),
         reservation_sweep: Duration::from_secs(5),
     };
     let application = catalog_service::startup::Application::build(configuration)

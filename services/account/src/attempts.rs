@@ -417,9 +417,12 @@ mod tests {
     /// The attempts of a fresh database of `kind`; `None` when it is not available here.
     async fn attempts(kind: TestDatabase, limits: Limits) -> Option<(Attempts, impl Drop)> {
         let database = kind.create().await?;
-        let db = crate::database::connect_and_prepare(&database.url, 4)
-            .await
-            .unwrap();
+        let db = crate::database::connect_and_prepare(
+            &database.url,
+            platform::database::Pool::new(4, std::time::Duration::from_secs(5)),
+        )
+        .await
+        .unwrap();
         Some((Attempts::new(db, limits), database))
     }
 

@@ -1,5 +1,6 @@
 use crate::attempts::Limits;
 use platform::config::{bind_host, secret_database_url, var_or, ConfigError};
+use platform::database::Pool;
 use secrecy::SecretString;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -18,8 +19,9 @@ pub struct Configuration {
     /// is never in the environment. Start-up fails if the URL has a password too, or is
     /// SQLite's.
     pub database_url: SecretString,
-    /// `ACCOUNT_SERVICE__MAX_CONNECTIONS` (default 16)
-    pub max_connections: u32,
+    /// `ACCOUNT_SERVICE__MAX_CONNECTIONS` (default 16) and `ACCOUNT_SERVICE__DB_ACQUIRE_TIMEOUT_MS`
+    /// (default 2000: its BFF waits 5 s).
+    pub pool: Pool,
     /// `ACCOUNT_SERVICE__SIGNING_KEY_FILE` (default `var/keys/identity.pem`): the Ed25519
     /// private key identity tokens are signed with (PKCS#8 PEM). When it is missing, a new
     /// pair is made there, the public key beside it with `.pub` appended — the file every
@@ -41,7 +43,7 @@ impl Configuration {
             host: bind_host("ACCOUNT_SERVICE")?,
             port: var_or("ACCOUNT_SERVICE__PORT", 8103)?,
             database_url: secret_database_url("sqlite://var/data/account.db?mode=rwc")?,
-            max_connections: var_or("ACCOUNT_SERVICE__MAX_CONNECTIONS", 16)?,
+            pool: Pool::from_env("ACCOUNT_SERVICE", Duration::from_millis(2000))?,
             signing_key_file: var_or(
                 "ACCOUNT_SERVICE__SIGNING_KEY_FILE",
                 PathBuf::from("var/keys/identity.pem"),
@@ -108,7 +110,7 @@ mod tests {
             host: "127.0.0.1".into(),
             port: 8103,
             database_url: "postgres://account:hunter2@db:5432/account".into(),
-            max_connections: 16,
+            pool: Pool::new(16, Duration::from_millis(500)),
             signing_key_file: PathBuf::from("var/keys/identity.pem"),
             limits: Limits::default(),
         };

@@ -32,7 +32,7 @@ impl Application {
     pub async fn build(configuration: Configuration) -> anyhow::Result<Self> {
         let db = database::connect_and_prepare(
             configuration.database_url.expose_secret(),
-            configuration.max_connections,
+            configuration.pool,
         )
         .await?;
         let (signer, public_key_file) = signing_key(&configuration.signing_key_file)?;

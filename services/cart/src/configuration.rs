@@ -1,4 +1,5 @@
 use platform::config::{bind_host, secret_database_url, var_or, ConfigError};
+use platform::database::Pool;
 use secrecy::SecretString;
 use std::time::Duration;
 
@@ -15,8 +16,9 @@ pub struct Configuration {
     /// is never in the environment. Start-up fails if the URL has a password too, or is
     /// SQLite's. A secret: no `Debug` or log line shows it.
     pub database_url: SecretString,
-    /// `CART_SERVICE__MAX_CONNECTIONS` (default 16)
-    pub max_connections: u32,
+    /// `CART_SERVICE__MAX_CONNECTIONS` (default 16) and `CART_SERVICE__DB_ACQUIRE_TIMEOUT_MS`
+    /// (default 2000: its BFF waits 5 s, a checkout 8 s).
+    pub pool: Pool,
     /// `CART_SERVICE__CATALOG_SERVICE_URL` (default `http://127.0.0.1:8101`)
     pub catalog_service_url: String,
     /// `CART_SERVICE__UPSTREAM_TIMEOUT_MS` (default 2000): the most one call to
@@ -61,7 +63,7 @@ impl Configuration {
             host: bind_host("CART_SERVICE")?,
             port: var_or("CART_SERVICE__PORT", 8102)?,
             database_url: secret_database_url("sqlite://var/data/cart.db?mode=rwc")?,
-            max_connections: var_or("CART_SERVICE__MAX_CONNECTIONS", 16)?,
+            pool: Pool::from_env("CART_SERVICE", Duration::from_millis(2000))?,
             catalog_service_url: var_or(
                 "CART_SERVICE__CATALOG_SERVICE_URL",
                 "http://127.0.0.1:8101".to_owned(),
@@ -93,7 +95,7 @@ mod tests {
             host: "127.0.0.1".into(),
             port: 8102,
             database_url: "postgres://cart:hunter2@db:5432/cart".into(),
-            max_connections: 16,
+            pool: Pool::new(16, Duration::from_millis(500)),
             catalog_service_url: "http://127.0.0.1:8101".into(),
             upstream_timeout: Duration::from_secs(2),
             reservation_ttl_seconds: 900,

@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 /// Connects and runs pending migrations.
 pub async fn connect_and_prepare(
     url: &str,
-    max_connections: u32,
+    pool: platform::database::Pool,
 ) -> anyhow::Result<DatabaseConnection> {
-    platform::database::connect_and_migrate::<Migrator>(url, max_connections).await
+    platform::database::connect_and_migrate::<Migrator>(url, pool).await
 }

@@ -36,7 +36,7 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let db = database::connect_and_prepare(
             configuration.database_url.expose_secret(),
-            configuration.max_connections,
+            configuration.pool,
         )
         .await?;
         let catalog = Arc::new(Catalog::new(

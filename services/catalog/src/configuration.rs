@@ -1,4 +1,5 @@
 use platform::config::{bind_host, secret_database_url, var_or, ConfigError};
+use platform::database::Pool;
 use secrecy::SecretString;
 use std::time::Duration;
 
@@ -16,8 +17,9 @@ pub struct Configuration {
     /// is never in the environment. Start-up fails if the URL has a password too, or is
     /// SQLite's.
     pub database_url: SecretString,
-    /// `CATALOG_SERVICE__MAX_CONNECTIONS` (default 16)
-    pub max_connections: u32,
+    /// `CATALOG_SERVICE__MAX_CONNECTIONS` (default 16) and `CATALOG_SERVICE__DB_ACQUIRE_TIMEOUT_MS`
+    /// (default 500: its BFF waits 800 ms).
+    pub pool: Pool,
     /// `CATALOG_SERVICE__RESERVATION_SWEEP_MS` (default 5000, at least 1): how often held
     /// reservations past their TTL are expired and their units put back in stock.
     pub reservation_sweep: Duration,
@@ -29,7 +31,7 @@ impl Configuration {
             host: bind_host("CATALOG_SERVICE")?,
             port: var_or("CATALOG_SERVICE__PORT", 8101)?,
             database_url: secret_database_url("sqlite://var/data/catalog.db?mode=rwc")?,
-            max_connections: var_or("CATALOG_SERVICE__MAX_CONNECTIONS", 16)?,
+            pool: Pool::from_env("CATALOG_SERVICE", Duration::from_millis(500))?,
             reservation_sweep: sweep_interval()?,
         })
     }
@@ -57,7 +59,7 @@ mod tests {
             host: "127.0.0.1".into(),
             port: 8101,
             database_url: "postgres://catalog:hunter2@db:5432/catalog".into(),
-            max_connections: 16,
+            pool: Pool::new(16, Duration::from_millis(500)),
             reservation_sweep: Duration::from_secs(5),
         };
         for shown in [format!("{configuration:?}"), format!("{configuration:#?}")] {

@@ -7,9 +7,9 @@ use sea_orm::DatabaseConnection;
 /// Connects, runs pending migrations and seeds an empty catalog.
 pub async fn connect_and_prepare(
     url: &str,
-    max_connections: u32,
+    pool: platform::database::Pool,
 ) -> anyhow::Result<DatabaseConnection> {
-    let db = platform::database::connect_and_migrate::<Migrator>(url, max_connections).await?;
+    let db = platform::database::connect_and_migrate::<Migrator>(url, pool).await?;
     seed::seed_if_empty(&db)
         .await
         .context("seeding the catalog")?;

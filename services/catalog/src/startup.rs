@@ -18,7 +18,7 @@ impl Application {
     pub async fn build(configuration: Configuration) -> anyhow::Result<Self> {
         let db = database::connect_and_prepare(
             configuration.database_url.expose_secret(),
-            configuration.max_connections,
+            configuration.pool,
         )
         .await?;
         let server = platform::server::serve(

@@ -59,7 +59,7 @@ async fn spawn_sweeping_every(database: TestDatabase, sweep: Duration) -> Option
         host: "127.0.0.1".into(),
         port: 0,
         database_url: database.url.clone().into(),
-        max_connections: 8,
+        pool: platform::database::Pool::new(8, std::time::Duration::from_secs(5)),
         reservation_sweep: sweep,
     };
     let application = catalog_service::startup::Application::build(configuration)
@@ -237,7 +237,7 @@ async fn spawn_two_sweeping_replicas(database: TestDatabase) -> Option<TwoReplic
         host: "127.0.0.1".into(),
         port: 0,
         database_url: one._database.url.clone().into(),
-        max_connections: 8,
+        pool: platform::database::Pool::new(8, std::time::Duration::from_secs(5)),
         reservation_sweep: Duration::from_millis(50),
     };
     let other = catalog_service::startup::Application::build(configuration)
