@@ -15,6 +15,13 @@ use actix_web::{
 use error_body::ErrorBody;
 use std::net::TcpListener;
 
+/// How long a server keeps an idle keep-alive connection open: longer than any of its
+/// clients keeps one in its pool (nginx's upstream pools 60 s, its default; the upstream
+/// client's 30 s), so a client never sends a request on a connection the server is
+/// closing at that moment — a race nginx cannot retry for a write without an
+/// `Idempotency-Key` (seen under load: an add to cart answered 503 with actix's own 5 s).
+pub const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(75);
+
 /// The largest request body any server reads (JSON or raw). Shop requests are small — a
 /// cart line, an address, a card — and nginx enforces the same limit in front.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -92,6 +99,7 @@ pub fn serve<S: Send + Sync + 'static>(
             .configure(routes)
             .default_service(web::to(not_found))
     })
+    .keep_alive(KEEP_ALIVE)
     .listen(listener)?
     .shutdown_timeout(10)
     .run();

@@ -300,3 +300,30 @@ async fn the_request_id_is_answered_and_on_every_log_line_of_the_request() {
         .to_owned();
     assert_eq!(id.len(), 32, "{id}");
 }
+
+/// An idle keep-alive connection stays open longer than actix's own 5 s: nginx and the
+/// upstream client keep theirs for up to 60 s and 30 s, and must never send a request on a
+/// connection the server is closing.
+#[tokio::test]
+async fn an_idle_keep_alive_connection_stays_open_longer_than_clients_keep_theirs() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = spawn();
+    let mut connection = tokio::net::TcpStream::connect(address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let request = b"GET /items/7 HTTP/1.1\r\nHost: shop\r\n\r\n";
+    let mut answer = vec![0u8; 4096];
+    for round in 0..2 {
+        if round > 0 {
+            // Idle for longer than actix's default keep-alive.
+            tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+        }
+        connection.write_all(request).await.unwrap();
+        let read = connection.read(&mut answer).await.unwrap();
+        assert!(
+            String::from_utf8_lossy(&answer[..read]).starts_with("HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&answer[..read])
+        );
+    }
+}
