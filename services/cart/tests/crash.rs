@@ -11,26 +11,12 @@ mod common;
 
 use cart_service::failpoints;
 use cart_service_api::{paths, Order, OrderStatus, IDEMPOTENCY_KEY};
-use common::process::Process;
+use common::process::{Fixture, Process};
 use common::{checkout_request, client, count, reservation_state, send, wait_until, GOOD_CARD};
 use reqwest::StatusCode;
 use sea_orm::{Database, DatabaseConnection};
-use test_support::catalog::CatalogService;
-use test_support::{FreshDatabase, TestDatabase};
 
-/// A catalog in this process, and a database for cart-service processes to share.
-struct Fixture {
-    catalog: CatalogService,
-    database: FreshDatabase,
-}
-
-async fn fixture(database: TestDatabase) -> Option<Fixture> {
-    let catalog = test_support::catalog::spawn_service(database).await?;
-    let database = database.create().await?;
-    Some(Fixture { catalog, database })
-}
-
-test_support::on_both_databases!(crate::fixture =>
+test_support::on_both_databases!(crate::common::process::fixture =>
     a_crash_after_reserving_is_undone,
     a_crash_between_charging_and_recording_it_is_placed,
     a_crash_between_charging_and_recording_it_is_refunded_when_the_stock_is_gone,

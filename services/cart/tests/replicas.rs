@@ -10,26 +10,13 @@ mod common;
 
 use cart_service::failpoints;
 use cart_service_api::{paths, OrderStatus, IDEMPOTENCY_KEY};
-use common::process::Process;
+use common::process::{Fixture, Process};
 use common::{checkout_request, client, count, reservation_state, send, wait_until, GOOD_CARD};
 use reqwest::StatusCode;
 use sea_orm::{Database, DatabaseConnection};
 use std::time::Duration;
-use test_support::catalog::CatalogService;
-use test_support::{FreshDatabase, TestDatabase};
 
-struct Fixture {
-    catalog: CatalogService,
-    database: FreshDatabase,
-}
-
-async fn fixture(database: TestDatabase) -> Option<Fixture> {
-    let catalog = test_support::catalog::spawn_service(database).await?;
-    let database = database.create().await?;
-    Some(Fixture { catalog, database })
-}
-
-test_support::on_both_databases!(crate::fixture =>
+test_support::on_both_databases!(crate::common::process::fixture =>
     a_replica_that_starts_mid_checkout_leaves_it_to_the_live_one,
 );
 

@@ -7,6 +7,20 @@ use reqwest::StatusCode;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use test_support::catalog::CatalogService;
+use test_support::{FreshDatabase, TestDatabase};
+
+/// A catalog in this process, and a database for cart-service processes to share.
+pub struct Fixture {
+    pub catalog: CatalogService,
+    pub database: FreshDatabase,
+}
+
+pub async fn fixture(database: TestDatabase) -> Option<Fixture> {
+    let catalog = test_support::catalog::spawn_service(database).await?;
+    let database = database.create().await?;
+    Some(Fixture { catalog, database })
+}
 
 /// A cart-service process, killed when dropped.
 pub struct Process {
