@@ -142,13 +142,12 @@ fn host() -> String {
 /// The products to shop for, and `members` accounts made (or found) for signing in.
 async fn look_at(host: &str, members: usize) -> anyhow::Result<Shop> {
     let client = reqwest::Client::new();
-    let listing: catalog_api::ListingPage = client
-        .get(format!("{host}{}?per_page=48", catalog_api::PRODUCTS_PATH))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+    let listing: catalog_api::ListingPage =
+        setup(|| client.get(format!("{host}{}?per_page=48", catalog_api::PRODUCTS_PATH)))
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
     let products: Vec<(i64, String)> = listing
         .products
         .into_iter()
@@ -158,20 +157,22 @@ async fn look_at(host: &str, members: usize) -> anyhow::Result<Shop> {
     let mut emails = Vec::new();
     for n in 0..members {
         let email = format!("load-member-{n}@example.org");
-        let answer = client
-            .post(format!("{host}{}", account_api::SIGN_UP_PATH))
-            .header("X-CSRF", "1")
-            .json(&serde_json::json!({
-                "name": format!("Member {n}"),
-                "email": email,
-                "password": PASSWORD,
-            }))
-            .send()
-            .await?;
-        // Made now, or by an earlier run: signing in with it works the same.
+        let form = serde_json::json!({
+            "name": format!("Member {n}"),
+            "email": email,
+            "password": PASSWORD,
+        });
+        // Signing up again with the account's password signs its owner in: safe to repeat.
+        let answer = setup(|| {
+            client
+                .post(format!("{host}{}", account_api::SIGN_UP_PATH))
+                .header("X-CSRF", "1")
+                .json(&form)
+        })
+        .await?;
         let status = answer.status().as_u16();
         anyhow::ensure!(
-            status < 300 || status == 409,
+            status < 300,
             "making the load's accounts: sign-up answered {status}: {}",
             answer.text().await.unwrap_or_default()
         );
@@ -181,6 +182,23 @@ async fn look_at(host: &str, members: usize) -> anyhow::Result<Shop> {
         products,
         members: emails,
     })
+}
+
+/// Sends a set-up request `request` makes, again (three times at most) when the
+/// connection failed — a shop that has just started may still be reloading nginx, whose
+/// old workers close the connections they kept.
+async fn setup(request: impl Fn() -> reqwest::RequestBuilder) -> anyhow::Result<reqwest::Response> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match request().send().await {
+            Ok(response) => return Ok(response),
+            Err(error) if tries < 3 && (error.is_connect() || error.is_request()) => {
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
 }
 
 /// The shop as looked at before the run (empty only if a transaction ran before that,

@@ -364,7 +364,7 @@ pub fn chaos(tools: &Tools, options: &ChaosOptions, state: &Path) -> Result<Chao
             supervisor.supervise();
             if let Some(run) = &mut load {
                 if !run.running() {
-                    bail!("the load ended before the faults did");
+                    bail!(run.child.report("ended before the faults did"));
                 }
             }
             std::thread::sleep(Duration::from_millis(100));
