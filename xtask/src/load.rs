@@ -298,10 +298,6 @@ pub struct ChaosOptions {
     pub users: usize,
     /// Between two faults: time for the shop to recover, and for its load to show it.
     pub spacing: Duration,
-    /// Also restart PostgreSQL and reload nginx (after the kills).
-    pub database_and_gateway: bool,
-    /// Kill only these servers (all services and BFFs when empty).
-    pub servers: Vec<String>,
 }
 
 /// One fault and what it cost.
@@ -344,13 +340,11 @@ fn now_ms() -> u64 {
 pub fn chaos(tools: &Tools, options: &ChaosOptions, state: &Path) -> Result<ChaosReport> {
     let binary = build_load(options.profile)?;
     let mut shop = start_shop(tools, options.profile, 2, state)?;
-    let mut kills: Vec<String> = slices::built()
+    let kills: Vec<String> = slices::built()
         .flat_map(|slice| [slice.package(Tier::Service), slice.package(Tier::Bff)])
         .collect();
-    if !options.servers.is_empty() {
-        kills.retain(|server| options.servers.contains(server));
-    }
-    let faults_planned = kills.len() + if options.database_and_gateway { 2 } else { 0 };
+    // Every kill, then a restart of PostgreSQL and a reload of nginx.
+    let faults_planned = kills.len() + 2;
     let warm_up = Duration::from_secs(5);
     let run_time = warm_up + options.spacing * (faults_planned as u32 + 1);
     let load = LoadRun::start(&binary, &shop, options.users, run_time, "chaos")?;
@@ -386,28 +380,26 @@ pub fn chaos(tools: &Tools, options: &ChaosOptions, state: &Path) -> Result<Chao
         });
         next += options.spacing;
     }
-    if options.database_and_gateway {
-        keep_going(supervisor, next)?;
-        let at_ms = now_ms();
-        let restarted = Instant::now();
-        supervisor.restart_postgres()?;
-        supervisor.wait_until_all_healthy(Duration::from_secs(60))?;
-        faults.push(Fault {
-            what: "restart PostgreSQL".into(),
-            at_ms,
-            recovered_in: restarted.elapsed(),
-        });
-        next += options.spacing;
-        keep_going(supervisor, next)?;
-        let at_ms = now_ms();
-        let reloaded = Instant::now();
-        supervisor.reload_gateway()?;
-        faults.push(Fault {
-            what: "reload nginx (SIGHUP)".into(),
-            at_ms,
-            recovered_in: reloaded.elapsed(),
-        });
-    }
+    keep_going(supervisor, next)?;
+    let at_ms = now_ms();
+    let restarted = Instant::now();
+    supervisor.restart_postgres()?;
+    supervisor.wait_until_all_healthy(Duration::from_secs(60))?;
+    faults.push(Fault {
+        what: "restart PostgreSQL".into(),
+        at_ms,
+        recovered_in: restarted.elapsed(),
+    });
+    next += options.spacing;
+    keep_going(supervisor, next)?;
+    let at_ms = now_ms();
+    let reloaded = Instant::now();
+    supervisor.reload_gateway()?;
+    faults.push(Fault {
+        what: "reload nginx (SIGHUP)".into(),
+        at_ms,
+        recovered_in: reloaded.elapsed(),
+    });
     let summary = load.take().context("the load run")?.finish(supervisor)?;
     supervisor.wait_until_all_healthy(Duration::from_secs(60))?;
     step("reconciling the cart's and the catalog's databases");
@@ -445,7 +437,8 @@ impl ChaosReport {
              2 replicas of every service and BFF on one PostgreSQL, {} builds, {} shoppers \
              doing the mix above the whole time. One fault every {} s: `kill -9` of replica 1 \
              of each server in turn (the supervisor restarts it on its port, as \
-             `restart: unless-stopped` or Kubernetes would){}. A failed request is counted \
+             `restart: unless-stopped` or Kubernetes would), then a restart of PostgreSQL and \
+             a reload of nginx. A failed request is counted \
              against the fault whose window (from the fault until 2 s after it recovered) it \
              falls in.\n",
             match self.options.profile {
@@ -454,11 +447,6 @@ impl ChaosReport {
             },
             self.options.users,
             self.options.spacing.as_secs(),
-            if self.options.database_and_gateway {
-                ", then a restart of PostgreSQL and a reload of nginx"
-            } else {
-                ""
-            }
         );
         let _ = writeln!(
             report,

@@ -318,8 +318,6 @@ fn chaos_check(tools: &tools::Tools) -> Result<()> {
         profile: stack::Profile::Debug,
         users: 6,
         spacing: Duration::from_secs(5),
-        database_and_gateway: true,
-        servers: Vec::new(),
     };
     let report = xtask::load::chaos(tools, &options, &state)?;
     println!("\n{}", report.markdown());
@@ -376,8 +374,6 @@ fn chaos(args: &[String]) -> Result<()> {
         },
         users: option(args, "--users")?.unwrap_or(16),
         spacing: Duration::from_secs(option(args, "--spacing")?.unwrap_or(10)),
-        database_and_gateway: true,
-        servers: Vec::new(),
     };
     let state = std::env::temp_dir().join("storefront-chaos");
     let report = xtask::load::chaos(&tools, &options, &state)?;
