@@ -77,6 +77,8 @@ function prefetch(entry) {
 }
 
 function stylesheet(href) {
+  const present = [...document.querySelectorAll('link[rel="stylesheet"]')].find((link) => link.getAttribute('href') === href);
+  if (present) return Promise.resolve(); // the page's preload hints applied it
   return new Promise((resolve) => {
     const link = document.createElement('link');
     link.rel = 'stylesheet';
@@ -147,23 +149,37 @@ function crash(name) {
   }
 }
 
+// The markup the slot's BFF rendered, if it did: it ends with `<script data-ssr
+// data-build>` carrying the answers it was rendered with (see mfe-kit's `ssr`).
+function serverRendered(slot) {
+  const last = slot.lastElementChild;
+  return last && last.localName === 'script' && last.hasAttribute('data-ssr') ? last : null;
+}
+
 // Loads and mounts the MFE of `slot`; settles once the slot shows it or its fallback.
 // `extra` props go along (a nested host's `data`); nothing happens once `wanted()` is false.
+// A slot its BFF rendered is usable as it is (real links, GET forms): it is hydrated — by
+// the same build only; any other draws it anew — and kept as it is when the MFE cannot load.
 function fill(slot, manifest, extra = {}, wanted = () => true) {
   const name = slot.dataset.mfe;
   const entry = manifest.mfes[name];
-  if (!entry) return Promise.resolve(fallback(slot, name));
+  const rendered = serverRendered(slot);
+  if (!entry) return Promise.resolve(rendered || fallback(slot, name));
   const props = {
     fragment: slot === main ? 'page' : slot.dataset.fragment || 'page',
-    prefetch: slot === main ? prefetch(entry) : {},
+    prefetch: slot === main && !rendered ? prefetch(entry) : {},
     onCrash: () => crash(name),
     ...extra,
   };
-  const patience = setTimeout(() => wanted() && (slot.dataset.state || fallback(slot, name)), PATIENCE_MS);
+  const patience = setTimeout(() => wanted() && !rendered && (slot.dataset.state || fallback(slot, name)), PATIENCE_MS);
   return load(name, entry)
     .then((module) => {
       if (!wanted()) return;
       if (crashed[name]) return fallback(slot, name);
+      if (rendered && rendered.isConnected && module.build?.() !== rendered.dataset.build) {
+        console.info(`micro-frontend "${name}": the page was rendered by another build; drawing it anew`);
+        rendered.remove();
+      }
       unmount(slot);
       owners.set(slot, module);
       module.mount(slot, props);
@@ -173,6 +189,10 @@ function fill(slot, manifest, extra = {}, wanted = () => true) {
     .catch((error) => {
       if (!wanted()) return;
       console.error(`micro-frontend "${name}" could not be shown`, error);
+      if (rendered && rendered.isConnected && !owners.has(slot)) {
+        slot.dataset.state = 'server-rendered';
+        return;
+      }
       fallback(slot, name);
     })
     .finally(() => clearTimeout(patience));

@@ -52,7 +52,8 @@ RUN test -f "frontends/${MFE}/mfe.json" \
     && cargo fetch --locked
 WORKDIR /src/frontends/${MFE}
 RUN trunk build --release --offline --dist /mfe/build \
-    && cp mfe.json /mfe/build/mfe.json
+    && cp mfe.json /mfe/build/mfe.json \
+    && cargo run --quiet --release --offline -p mfe-build-id -- . > /mfe/build/build-id
 
 # The publisher links glibc and libgcc only: distroless cc, no shell, no package manager.
 # A one-shot job (it publishes and exits), so no HEALTHCHECK.

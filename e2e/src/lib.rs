@@ -101,7 +101,12 @@ impl Shop {
         bffs: Option<BTreeMap<String, String>>,
     ) -> Result<(String, Site)> {
         let dir = self.work.join(name);
-        let site = Site::new(dir.join("site"));
+        // The shop's own site is the one its BFFs read the live builds from.
+        let site = if name == "shop" {
+            stack::site(&self.work)
+        } else {
+            Site::new(dir.join("site"))
+        };
         site.install_shell()?;
         for mfe_name in mfe::names()? {
             let build = mfe::build_dir(&mfe_name);
@@ -257,6 +262,38 @@ impl Browser {
             .with_context(|| format!("DevTools {command}"))
     }
 
+    /// Turns JavaScript off in this window, for the pages opened from now on: what a
+    /// crawler, or a shopper whose scripts are blocked, gets.
+    pub async fn without_javascript(&self) -> Result<()> {
+        self.devtools(
+            "Emulation.setScriptExecutionDisabled",
+            serde_json::json!({ "value": true }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// From the next page on, keeps every console error and uncaught exception of the
+    /// page (read with [`Browser::console_errors`]). A hydration mismatch shows there.
+    pub async fn record_console_errors(&self) -> Result<()> {
+        self.devtools(
+            "Page.addScriptToEvaluateOnNewDocument",
+            serde_json::json!({ "source": RECORD_ERRORS }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The console errors and uncaught exceptions of this page so far (see
+    /// [`Browser::record_console_errors`]).
+    pub async fn console_errors(&self) -> Result<Vec<String>> {
+        let errors = self
+            .client
+            .execute("return window.__consoleErrors || [];", vec![])
+            .await?;
+        Ok(serde_json::from_value(errors)?)
+    }
+
     pub async fn open(&self, url: &str) -> Result<()> {
         self.client
             .goto(url)
@@ -365,6 +402,19 @@ impl Browser {
         Ok(self.client.close().await?)
     }
 }
+
+/// Runs before the page's own scripts: keeps what goes to `console.error` and what is
+/// thrown and not caught.
+const RECORD_ERRORS: &str = r#"
+window.__consoleErrors = [];
+const originalError = console.error.bind(console);
+console.error = (...args) => {
+  window.__consoleErrors.push(args.map((arg) => String(arg && arg.stack || arg)).join(' '));
+  originalError(...args);
+};
+window.addEventListener('error', (event) => window.__consoleErrors.push(String(event.message)));
+window.addEventListener('unhandledrejection', (event) => window.__consoleErrors.push(String(event.reason)));
+"#;
 
 #[derive(Debug)]
 struct DevTools {

@@ -16,10 +16,17 @@ use std::sync::Arc;
 mod account;
 #[path = "scenarios/cart.rs"]
 mod cart;
+#[path = "scenarios/ssr.rs"]
+mod ssr;
 
 use account::{
     a_guest_cart_joins_the_account_and_the_order_shows_in_the_account,
     signing_up_greets_the_shopper_and_account_pages_need_a_session,
+};
+
+use ssr::{
+    a_down_or_slow_catalog_bff_leaves_the_page_to_the_browser,
+    the_catalog_works_as_html_without_javascript, the_first_view_is_hydrated_without_asking_again,
 };
 
 use cart::{
@@ -70,6 +77,9 @@ fn main() {
         server_side_includes_run_only_in_the_shell,
         the_first_listing_is_requested_once_before_the_app_is_ready,
         a_new_catalog_version_goes_live_and_back_without_a_restart,
+        the_catalog_works_as_html_without_javascript,
+        the_first_view_is_hydrated_without_asking_again,
+        a_down_or_slow_catalog_bff_leaves_the_page_to_the_browser,
     ]
     .into_iter()
     .map(|(name, scenario)| {
@@ -699,10 +709,26 @@ async fn server_side_includes_run_only_in_the_shell(shop: &Shop) -> Result<()> {
     Ok(())
 }
 
+/// When the page was not rendered on the server (its BFF was slow, say), the shell asks for
+/// its first data while the wasm loads.
 async fn the_first_listing_is_requested_once_before_the_app_is_ready(shop: &Shop) -> Result<()> {
+    let (url, _) = shop.gateway(
+        "client-rendered",
+        |site| {
+            let shell = site.root().join("index.html");
+            let html = std::fs::read_to_string(&shell)?;
+            ensure!(html.contains("virtual=\"/_fragments/"));
+            std::fs::write(
+                &shell,
+                html.replace("virtual=\"/_fragments/", "virtual=\"/_none/"),
+            )?;
+            Ok(())
+        },
+        None,
+    )?;
     let browser = shop.browser().await?;
     browser
-        .open(&format!("{}/products?category=books", shop.url))
+        .open(&format!("{url}/products?category=books"))
         .await?;
     wait_for_cards(&browser, &listing(shop, "?category=books").await?).await?;
     let timings = browser

@@ -361,6 +361,7 @@ fn render(values: &Values) -> Result<String> {
         ("UPSTREAMS", upstreams(&bffs)),
         ("PAGE_LOCATIONS", page_locations(slices::SLICES)),
         ("API_LOCATIONS", api_locations(&bffs)),
+        ("FRAGMENT_LOCATIONS", fragment_locations(&bffs)),
         ("SERVICE_BALANCERS", service_balancers(&values.services)?),
     ];
     let mut config = template;
@@ -487,6 +488,28 @@ fn page_locations(slices: &[Slice]) -> String {
     }
     out
 }
+
+/// Each server-rendering slice's fragments, for the shell's includes: never longer than
+/// [`FRAGMENT_DEADLINE`], and empty (so the shell's slot is drawn in the browser, as
+/// before) when its BFF is down, slow or has nothing to render.
+fn fragment_locations(bffs: &[(&Slice, &[String])]) -> String {
+    let mut out = String::new();
+    for (slice, _) in bffs.iter().filter(|(slice, _)| slice.server_rendered) {
+        let (name, upstream) = (slice.name, slice.upstream());
+        let cache = if slice.shared_fragments {
+            "            # The same for every shopper: one render a second answers a crowd.\n            proxy_cache fragments;\n            proxy_cache_key $uri$is_args$args;\n            proxy_cache_valid 200 1s;\n            proxy_cache_lock on;\n            proxy_cache_lock_timeout 300ms;\n            proxy_cache_use_stale updating;\n            proxy_ignore_headers Cache-Control Expires;\n"
+        } else {
+            "            # This shopper's own (their cookies went along): never kept or shared.\n            proxy_no_cache 1;\n            proxy_cache_bypass 1;\n"
+        };
+        out.push_str(&format!(
+            "        location /_fragments/{name}/ {{\n            internal;\n            include {SECURITY_HEADERS};\n            proxy_pass http://{upstream}/api/{name}/fragments/;\n            # Included in the page as it is: never compressed.\n            proxy_set_header Accept-Encoding \"\";\n            proxy_connect_timeout {FRAGMENT_DEADLINE};\n            proxy_send_timeout {FRAGMENT_DEADLINE};\n            proxy_read_timeout {FRAGMENT_DEADLINE};\n            proxy_next_upstream error;\n            proxy_next_upstream_timeout {FRAGMENT_DEADLINE};\n            proxy_intercept_errors on;\n            error_page 400 403 404 500 502 503 504 = @no_fragment;\n{cache}        }}\n"
+        ));
+    }
+    out
+}
+
+/// How long the shell waits for a server-rendered fragment (all are asked at once).
+const FRAGMENT_DEADLINE: &str = "300ms";
 
 fn api_locations(bffs: &[(&Slice, &[String])]) -> String {
     let mut out = String::new();

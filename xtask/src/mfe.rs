@@ -71,7 +71,14 @@ pub fn trunk_build(
     if let Some(target_dir) = target_dir {
         trunk.env("CARGO_TARGET_DIR", target_dir);
     }
-    run(&mut trunk)
+    // Named from the sources trunk is about to compile (they do not change meanwhile).
+    let build_id = mfe_build_id::of_mfe(&source_dir(name));
+    run(&mut trunk)?;
+    std::fs::write(
+        dist.join(crate::site::BUILD_ID_FILE),
+        format!("{build_id}\n"),
+    )?;
+    Ok(())
 }
 
 /// A hash of everything the MFE is made of: its crate, every workspace crate it depends
@@ -161,4 +168,38 @@ fn collect_files(dir: &Path, files: &mut BTreeSet<PathBuf>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An MFE's build is named from its sources, which its mfe.json lists (`sources`):
+    /// a path dependency missing there would let a change to it go unnoticed, and the shell
+    /// would hydrate markup the other build drew.
+    #[test]
+    fn every_server_rendered_mfe_names_its_build_from_all_its_path_dependencies() -> Result<()> {
+        let root = workspace::root();
+        for name in names()? {
+            let source = source_dir(&name);
+            if !source.join("build.rs").is_file() {
+                continue;
+            }
+            let mut expected: Vec<String> = path_dependency_dirs(&source)?
+                .into_iter()
+                .filter(|dir| *dir != source)
+                .map(|dir| {
+                    dir.strip_prefix(&root)
+                        .unwrap_or(&dir)
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect();
+            expected.sort();
+            let mut listed = mfe_build_id::listed_sources(&source);
+            listed.sort();
+            assert_eq!(listed, expected, "frontends/{name}/mfe.json's sources");
+        }
+        Ok(())
+    }
 }

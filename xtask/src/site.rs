@@ -32,13 +32,20 @@ pub struct ManifestEntry {
     /// The previously live version, for `cargo xtask rollback <name>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<String>,
+    /// The name of the build from its sources (`mfe-build-id`, the version's `build-id`
+    /// file): a BFF renders its MFE's first view only while the live build is its own, and
+    /// the shell hydrates server-rendered markup only with the build that drew it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
     #[serde(flatten)]
     pub descriptor: Descriptor,
 }
 
 impl ManifestEntry {
-    /// `<link>`s that start downloading this version's JS, wasm and CSS; they match the
-    /// shell loader's `import()`, `fetch()` and stylesheet, so nothing is fetched twice.
+    /// `<link>`s that start downloading this version's JS and wasm, and its stylesheets;
+    /// they match the shell loader's `import()`, `fetch()` and stylesheet, so nothing is
+    /// fetched twice. The stylesheets are applied at once: the main slot's markup may have
+    /// been rendered on the server, and must not be shown unstyled.
     pub fn preload_hints(&self, name: &str) -> String {
         let base = format!("/mfe/{name}/{}/", self.version);
         let mut html = format!(
@@ -47,9 +54,7 @@ impl ManifestEntry {
             self.descriptor.js, self.descriptor.wasm
         );
         for css in &self.descriptor.css {
-            html.push_str(&format!(
-                "<link rel=\"preload\" href=\"{base}{css}\" as=\"style\">\n"
-            ));
+            html.push_str(&format!("<link rel=\"stylesheet\" href=\"{base}{css}\">\n"));
         }
         html
     }
@@ -158,6 +163,7 @@ impl Site {
             ManifestEntry {
                 version: version.clone(),
                 previous,
+                build: build_of(&folder),
                 descriptor,
             },
         );
@@ -181,6 +187,7 @@ impl Site {
             self.root.join("mfe").join(name).join(&previous).is_dir(),
             "version {previous} of {name} is no longer on disk"
         );
+        entry.build = build_of(&self.root.join("mfe").join(name).join(&previous));
         entry.previous = Some(std::mem::replace(&mut entry.version, previous.clone()));
         self.write_manifest(&manifest)?;
         Ok(previous)
@@ -229,6 +236,16 @@ impl Site {
 /// The files of a trunk build the shell needs: not trunk's own index.html, nor the
 /// `mfe.json` an MFE image keeps beside them (so an image publishes the same version, the
 /// same content hash, as `cargo xtask deploy` of the same source).
+/// The file a build's folder names its build in (written beside the bundle when it is built).
+pub const BUILD_ID_FILE: &str = "build-id";
+
+/// The build a published (or built) folder holds, if it says.
+fn build_of(folder: &Path) -> Option<String> {
+    let id = std::fs::read_to_string(folder.join(BUILD_ID_FILE)).ok()?;
+    let id = id.trim();
+    (!id.is_empty()).then(|| id.to_owned())
+}
+
 fn build_files(build: &Path) -> Result<Vec<String>> {
     let mut files = vec![];
     for entry in std::fs::read_dir(build).with_context(|| format!("reading {}", build.display()))? {

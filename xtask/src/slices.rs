@@ -38,6 +38,13 @@ pub struct Slice {
     pub calls: &'static [&'static str],
     /// Paths under its API that allow only a few requests per client and minute (sign-in).
     pub strict_paths: &'static [&'static str],
+    /// Whether its BFF renders its MFE's first views (`GET /api/<name>/fragments/page/<path>`
+    /// for its pages, `/api/<name>/fragments/<fragment>` for its header fragments), which
+    /// nginx includes in the shell (SSI, under `/_fragments/<name>/`).
+    pub server_rendered: bool,
+    /// Whether those fragments are the same for every shopper (the catalog), so nginx may
+    /// keep each for a second and answer a crowd with one render.
+    pub shared_fragments: bool,
     /// Whether its service holds the private key that signs identity tokens (the
     /// account slice): it gets `<SLICE>_SERVICE__SIGNING_KEY_FILE`. Every BFF gets the
     /// public key as `<SLICE>_BFF__IDENTITY_PUBLIC_KEY_FILE`.
@@ -55,6 +62,8 @@ pub const SLICES: &[Slice] = &[
         header: &[],
         calls: &[],
         strict_paths: &[],
+        server_rendered: true,
+        shared_fragments: true,
         signs_identity: false,
     },
     Slice {
@@ -65,6 +74,8 @@ pub const SLICES: &[Slice] = &[
         header: &[("account-menu", "menu")],
         calls: &[],
         strict_paths: &["sign-in"],
+        server_rendered: false,
+        shared_fragments: false,
         signs_identity: true,
     },
     Slice {
@@ -75,6 +86,8 @@ pub const SLICES: &[Slice] = &[
         header: &[("cart-badge", "badge")],
         calls: &["catalog"],
         strict_paths: &[],
+        server_rendered: false,
+        shared_fragments: false,
         signs_identity: false,
     },
 ];

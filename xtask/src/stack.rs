@@ -273,13 +273,24 @@ fn start_servers_into(
         if !supervisor.balancers().is_empty() {
             supervisor.reload_gateway()?;
         }
-        let env = vec![
+        let mut env = vec![
             (
                 slice.service_url_env(Tier::Bff, slice),
                 supervisor.service_url(slice)?,
             ),
             keys.verifying_env(slice),
         ];
+        if slice.server_rendered {
+            // It renders its MFE's first views while the live build is its own.
+            env.push((
+                slice.env(Tier::Bff, "MFE_MANIFEST"),
+                site(&options.state)
+                    .root()
+                    .join("mfe/manifest.json")
+                    .display()
+                    .to_string(),
+            ));
+        }
         for number in 1..=options.replicas {
             supervisor.start(launch(slice, Tier::Bff, number, env.clone(), options))?;
         }

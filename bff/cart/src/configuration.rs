@@ -1,4 +1,4 @@
-use platform::config::{bind_host, var_or, ConfigError};
+use platform::config::{bind_host, optional_path, var_or, ConfigError};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -19,6 +19,10 @@ pub struct Configuration {
     /// account-service's public key (SPKI PEM), which tells signed-in shoppers from
     /// guests without asking account-service. Read at start; start-up fails without it.
     pub identity_public_key_file: PathBuf,
+    /// `CART_BFF__MFE_MANIFEST` (default: none): the published MFE manifest
+    /// (`<site>/mfe/manifest.json`). The badge and the cart's pages are rendered on the
+    /// server only while it names the cart build this BFF was built with; unset, always.
+    pub mfe_manifest: Option<PathBuf>,
 }
 
 impl Configuration {
@@ -35,6 +39,7 @@ impl Configuration {
                 "CART_BFF__IDENTITY_PUBLIC_KEY_FILE",
                 PathBuf::from("var/keys/identity.pem.pub"),
             )?,
+            mfe_manifest: optional_path("CART_BFF__MFE_MANIFEST")?,
         })
     }
 }

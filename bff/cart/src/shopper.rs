@@ -69,6 +69,13 @@ impl FromRequest for Shopper {
     }
 }
 
+impl Shopper {
+    /// The shopper `request` comes from (what the extractor gives a route).
+    pub async fn of(request: &HttpRequest) -> Result<Shopper> {
+        identify(request).await
+    }
+}
+
 async fn identify(request: &HttpRequest) -> Result<Shopper> {
     let state = request
         .app_data::<web::Data<State>>()

@@ -3,6 +3,7 @@ use crate::{configuration::Configuration, routes};
 use actix_web::web;
 use anyhow::Context;
 use identity::Verifier;
+use platform::live_build::LiveBuild;
 use platform::upstream::{Upstream, UpstreamConfig};
 
 /// A running cart-bff, bound but not yet awaited.
@@ -17,6 +18,8 @@ pub struct State {
     pub verifier: Verifier,
     /// Users' cart ids, as cart-service gave them.
     pub user_carts: UserCarts,
+    /// Whether the cart build this BFF renders is live (see `routes::fragments`).
+    pub live: LiveBuild,
 }
 
 impl Application {
@@ -43,6 +46,7 @@ impl Application {
             cart,
             verifier,
             user_carts: UserCarts::default(),
+            live: LiveBuild::new("cart", cart_mfe::BUILD, configuration.mfe_manifest.clone()),
         };
         let server = platform::server::serve(
             platform::server::Exposure::Public,

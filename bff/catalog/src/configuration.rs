@@ -1,4 +1,5 @@
-use platform::config::{bind_host, var_or, ConfigError};
+use platform::config::{bind_host, optional_path, var_or, ConfigError};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How catalog-bff runs; every field can be set from the environment.
@@ -13,6 +14,10 @@ pub struct Configuration {
     /// `CATALOG_BFF__UPSTREAM_TIMEOUT_MS` (default 800): the most one answer may wait for
     /// catalog-service before the shopper gets a "catalog unavailable" answer.
     pub upstream_timeout: Duration,
+    /// `CATALOG_BFF__MFE_MANIFEST` (default: none): the published MFE manifest
+    /// (`<site>/mfe/manifest.json`). The first views are rendered only while it names the
+    /// catalog build this BFF was built with; unset, always.
+    pub mfe_manifest: Option<PathBuf>,
 }
 
 impl Configuration {
@@ -28,6 +33,7 @@ impl Configuration {
                 "CATALOG_BFF__UPSTREAM_TIMEOUT_MS",
                 800,
             )?),
+            mfe_manifest: optional_path("CATALOG_BFF__MFE_MANIFEST")?,
         })
     }
 }

@@ -1,5 +1,6 @@
 use crate::{configuration::Configuration, routes};
 use actix_web::web;
+use platform::live_build::LiveBuild;
 use platform::upstream::{Upstream, UpstreamConfig};
 
 /// A running catalog-bff, bound but not yet awaited.
@@ -10,6 +11,8 @@ pub struct Application {
 /// The shared state of all request handlers.
 pub struct State {
     pub catalog: Upstream,
+    /// Whether the catalog build this BFF renders is live (see `routes::fragments`).
+    pub live: LiveBuild,
 }
 
 impl Application {
@@ -26,7 +29,10 @@ impl Application {
             platform::server::Exposure::Public,
             &configuration.host,
             configuration.port,
-            web::Data::new(State { catalog }),
+            web::Data::new(State {
+                catalog,
+                live: LiveBuild::new("catalog", catalog_mfe::BUILD, configuration.mfe_manifest),
+            }),
             routes::configure,
         )?;
         Ok(Self { server })

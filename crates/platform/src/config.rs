@@ -34,6 +34,12 @@ where
     }
 }
 
+/// Reads `key` as a path; `None` when it is unset or empty.
+pub fn optional_path(key: &str) -> Result<Option<std::path::PathBuf>, ConfigError> {
+    let path: String = var_or(key, String::new())?;
+    Ok((!path.is_empty()).then(|| std::path::PathBuf::from(path)))
+}
+
 /// The address servers listen on. Loopback unless the deployment says otherwise
 /// (containers set `0.0.0.0`, since their network is already private).
 pub fn bind_host(prefix: &str) -> Result<String, ConfigError> {

@@ -13,7 +13,9 @@ pub mod csrf;
 #[cfg(feature = "database")]
 pub mod database;
 pub mod error;
+pub mod fragment;
 pub mod health;
+pub mod live_build;
 pub mod money;
 pub mod request_id;
 pub mod server;

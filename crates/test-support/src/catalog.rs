@@ -63,6 +63,7 @@ pub fn bff_configuration(service_url: &str) -> catalog_bff::configuration::Confi
         port: 0,
         catalog_service_url: service_url.to_owned(),
         upstream_timeout: UPSTREAM_TIMEOUT,
+        mfe_manifest: None,
     }
 }
 

@@ -16,7 +16,7 @@ use mfe_kit::http::{
 
 /// An answer read as `T`; one that does not have `T`'s shape is [`ApiError::Decode`].
 fn read<T: Read>(answer: Result<Raw, ApiError>) -> Result<T, ApiError> {
-    T::read(answer?.0).ok_or(ApiError::Decode)
+    answer?.read().ok_or(ApiError::Decode)
 }
 
 /// `GET url`, read as `T`.
@@ -27,6 +27,11 @@ async fn get<T: Read>(url: &str) -> Result<T, ApiError> {
 /// What the header's badge shows.
 pub async fn mini_cart() -> Result<MiniCart, ApiError> {
     get(MINI_CART_PATH).await
+}
+
+/// What the badge shows, if it is already here (the badge was rendered on the server).
+pub fn ready_mini_cart() -> Option<Result<MiniCart, ApiError>> {
+    take_ready(MINI_CART_PATH).map(read)
 }
 
 /// Puts `quantity` more of a product in the cart.

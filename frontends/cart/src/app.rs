@@ -106,14 +106,14 @@ fn title_of(route: &Route) {
 }
 
 fn current_route() -> Route {
-    web_sys::window()
+    mfe_kit::browser::window()
         .and_then(|window| window.location().pathname().ok())
         .map_or(Route::NotFound, |path| Route::from_path(&path))
 }
 
 /// A new history entry for `href`, scrolled to the top.
 fn push_history(href: &str) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = mfe_kit::browser::window() else {
         return;
     };
     if let Ok(history) = window.history() {
@@ -133,10 +133,18 @@ fn follow_link(event: &MouseEvent) {
     }
 }
 
+#[derive(Properties, PartialEq, Default)]
+pub struct AppProps {
+    /// The screen to show first; the browser's address when `None` (on the server, which
+    /// has no address bar, the page's).
+    #[prop_or_default]
+    pub route: Option<Route>,
+}
+
 /// The cart's page: reads the URL and shows the matching screen.
 #[function_component]
-pub fn App() -> Html {
-    let route = use_state(current_route);
+pub fn App(props: &AppProps) -> Html {
+    let route = use_state(|| props.route.clone().unwrap_or_else(current_route));
     let root = use_node_ref();
 
     {
@@ -158,7 +166,7 @@ pub fn App() -> Html {
                     }
                 }))
             });
-            let listener = web_sys::window().map(|window| {
+            let listener = mfe_kit::browser::window().map(|window| {
                 EventListener::new(&window, "popstate", move |_| {
                     let route = current_route();
                     title_of(&route);

@@ -9,7 +9,7 @@ use crate::{api, json, sync};
 use cart_api::CART_PAGE;
 use gloo_timers::callback::Timeout;
 use mfe_kit::events::{self, AddToCart, AddToCartFailed, CartChanged, SignedIn, SignedOut};
-use mfe_kit::http::{ApiError, Failure};
+use mfe_kit::http::{use_first_answer, ApiError, Failure};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -93,7 +93,12 @@ pub fn add_failure_message(error: &ApiError) -> String {
 
 #[function_component]
 pub fn Badge() -> Html {
-    let state = use_reducer(BadgeState::default);
+    // Rendered on the server, the badge came with its count.
+    let (first, skip_first_count) = use_first_answer(api::ready_mini_cart);
+    let state = use_reducer(|| BadgeState {
+        count: first.and_then(Result::ok).map(|mini| mini.item_count),
+        added: None,
+    });
     // The pending end of the "Added" confirmation; replacing it restarts the time.
     let confirmation = use_mut_ref(|| None::<Timeout>);
 
@@ -111,7 +116,9 @@ pub fn Badge() -> Html {
                     });
                 }
             };
-            count();
+            if !skip_first_count.replace(false) {
+                count();
+            }
             let other_tabs = sync::on_change_in_other_tab(count.clone());
             let signed_in = events::on::<SignedIn>(count.clone());
             let signed_out = events::on::<SignedOut>(count);

@@ -76,18 +76,70 @@ impl Source for JsValue {
     }
 }
 
+/// The server's JSON (rendering on the server), and the tests'.
+#[cfg(any(test, feature = "ssr"))]
+impl Source for serde_json::Value {
+    fn get(&self, key: &str) -> Option<Self> {
+        serde_json::Value::get(self, key).cloned()
+    }
+
+    fn is_object(&self) -> bool {
+        serde_json::Value::is_object(self) || self.is_array()
+    }
+
+    fn is_null(&self) -> bool {
+        serde_json::Value::is_null(self)
+    }
+
+    fn string(&self) -> Option<String> {
+        self.as_str().map(str::to_owned)
+    }
+
+    fn number(&self) -> Option<f64> {
+        self.as_f64()
+    }
+
+    fn boolean(&self) -> Option<bool> {
+        self.as_bool()
+    }
+
+    fn items(&self) -> Option<Vec<Self>> {
+        self.as_array().cloned()
+    }
+}
+
 /// A type of the contract, read by hand (see the module docs).
 pub trait Read: Sized {
     fn read<S: Source>(value: S) -> Option<Self>;
 }
 
-/// An answer of the BFF as the browser parsed it, to be read by hand (see
-/// [`mfe_kit::http::FromJson`]).
-pub struct Raw(pub JsValue);
+/// An answer of the BFF as the browser parsed it — or, rendering on the server, as
+/// serde_json did — to be read by hand (see [`mfe_kit::http::FromJson`]).
+pub enum Raw {
+    Js(JsValue),
+    #[cfg(feature = "ssr")]
+    Server(serde_json::Value),
+}
+
+impl Raw {
+    /// The answer read as `T` (see [`Read`]).
+    pub fn read<T: Read>(self) -> Option<T> {
+        match self {
+            Raw::Js(value) => T::read(value),
+            #[cfg(feature = "ssr")]
+            Raw::Server(value) => T::read(value),
+        }
+    }
+}
 
 impl FromJson for Raw {
     fn from_json(value: JsValue) -> Option<Self> {
-        Some(Raw(value))
+        Some(Raw::Js(value))
+    }
+
+    #[cfg(feature = "ssr")]
+    fn from_json_text(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok().map(Raw::Server)
     }
 }
 
@@ -507,36 +559,6 @@ mod tests {
     use super::*;
     use serde::Serialize;
     use serde_json::{json, Value};
-
-    impl Source for Value {
-        fn get(&self, key: &str) -> Option<Self> {
-            Value::get(self, key).cloned()
-        }
-
-        fn is_object(&self) -> bool {
-            Value::is_object(self) || self.is_array()
-        }
-
-        fn is_null(&self) -> bool {
-            Value::is_null(self)
-        }
-
-        fn string(&self) -> Option<String> {
-            self.as_str().map(str::to_owned)
-        }
-
-        fn number(&self) -> Option<f64> {
-            self.as_f64()
-        }
-
-        fn boolean(&self) -> Option<bool> {
-            self.as_bool()
-        }
-
-        fn items(&self) -> Option<Vec<Self>> {
-            self.as_array().cloned()
-        }
-    }
 
     impl Sink for Value {
         fn object() -> Self {

@@ -12,10 +12,12 @@ mod components;
 mod fragments;
 mod json;
 mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
 mod sync;
 
 use fragments::HostData;
-use json::{Raw, Read};
+use json::Raw;
 use mfe_kit::Fragment;
 use pages::confirmation::Shown;
 use wasm_bindgen::prelude::*;
@@ -29,7 +31,7 @@ pub fn mount(element: web_sys::Element, props: JsValue) -> Result<(), JsValue> {
     mfe_kit::mount::<Root>(element, &props, |fragment| {
         let host = || {
             mfe_kit::host_data::<Raw>(&props)
-                .and_then(|Raw(data)| HostData::read(data))
+                .and_then(Raw::read::<HostData>)
                 .unwrap_or_default()
         };
         let view = match fragment {
@@ -39,8 +41,18 @@ pub fn mount(element: web_sys::Element, props: JsValue) -> Result<(), JsValue> {
             Fragment::Order => View::Orders(Shown::Order(host().order_id?.into())),
             Fragment::Menu | Fragment::AddressPicker => return None,
         };
-        Some(RootProps { view })
+        Some(RootProps { view, route: None })
     })
+}
+
+/// This build's name (see `mfe-build-id`): server-rendered markup says which build drew
+/// it, and the shell hydrates it only with the same build.
+pub const BUILD: &str = env!("MFE_BUILD");
+
+/// [`BUILD`], for the shell.
+#[wasm_bindgen]
+pub fn build() -> String {
+    BUILD.to_owned()
 }
 
 /// Removes the cart from `element`.
@@ -61,6 +73,9 @@ enum View {
 #[derive(Properties, PartialEq)]
 struct RootProps {
     view: View,
+    /// The page's screen, when rendered on the server (see [`app::AppProps`]).
+    #[prop_or_default]
+    route: Option<app::Route>,
 }
 
 /// What the shell mounted: one of the cart's parts. (A struct component: without hooks it
@@ -77,7 +92,7 @@ impl Component for Root {
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         match &ctx.props().view {
-            View::Page => html! { <app::App /> },
+            View::Page => html! { <app::App route={ctx.props().route.clone()} /> },
             View::Badge => html! { <badge::Badge /> },
             View::Orders(shown) => html! {
                 <pages::confirmation::ConfirmationPage shown={shown.clone()} />

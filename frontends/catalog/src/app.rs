@@ -135,7 +135,7 @@ pub fn use_navigator() -> Callback<Route> {
 }
 
 fn current_location() -> Option<(String, String)> {
-    let location = web_sys::window()?.location();
+    let location = mfe_kit::browser::window()?.location();
     Some((location.pathname().ok()?, location.search().ok()?))
 }
 
@@ -157,7 +157,7 @@ fn replace_with_canonical(route: &Route) {
     };
     let href = route.to_href();
     if format!("{path}{search}") != href {
-        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        if let Some(history) = mfe_kit::browser::window().and_then(|w| w.history().ok()) {
             let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&href));
         }
     }
@@ -165,7 +165,7 @@ fn replace_with_canonical(route: &Route) {
 
 /// A new history entry for `route` (unless it is the page already shown), scrolled to the top.
 fn push_history(route: &Route) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = mfe_kit::browser::window() else {
         return;
     };
     let href = route.to_href();
@@ -190,10 +190,18 @@ fn follow_link(event: &MouseEvent, navigator: &Navigator) {
     }
 }
 
+#[derive(Properties, PartialEq, Default)]
+pub struct AppProps {
+    /// The page to show first; the browser's address when `None`. (On the server, which
+    /// has no address bar.)
+    #[prop_or_default]
+    pub route: Option<Route>,
+}
+
 /// The catalog app: reads the URL, keeps it in step, and shows the matching page.
 #[function_component]
-pub fn App() -> Html {
-    let route = use_state(current_route);
+pub fn App(props: &AppProps) -> Html {
+    let route = use_state(|| props.route.clone().unwrap_or_else(current_route));
 
     let navigator = {
         let set_route = route.setter();
@@ -211,7 +219,7 @@ pub fn App() -> Html {
         let set_route = route.setter();
         use_effect_with((), move |_| {
             replace_with_canonical(&current_route());
-            let listener = web_sys::window().map(|window| {
+            let listener = mfe_kit::browser::window().map(|window| {
                 EventListener::new(&window, "popstate", move |_| {
                     let route = current_route();
                     replace_with_canonical(&route);

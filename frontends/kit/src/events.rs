@@ -118,7 +118,7 @@ fn ready_attribute(owner: &str) -> String {
 
 /// Says that `owner`'s listeners are in place: marks `<html>` and sends `<owner>:ready`.
 pub fn announce_ready(owner: &str) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = crate::browser::window() else {
         return;
     };
     if let Some(root) = window.document().and_then(|d| d.document_element()) {
@@ -131,7 +131,7 @@ pub fn announce_ready(owner: &str) {
 
 /// Takes back [`announce_ready`] (the owner was unmounted).
 pub fn withdraw_ready(owner: &str) {
-    let root = web_sys::window()
+    let root = crate::browser::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element());
     if let Some(root) = root {
@@ -141,7 +141,7 @@ pub fn withdraw_ready(owner: &str) {
 
 /// Whether `owner` has announced that it listens.
 pub fn is_ready(owner: &str) -> bool {
-    web_sys::window()
+    crate::browser::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
         .is_some_and(|root| root.has_attribute(&ready_attribute(owner)))
@@ -154,7 +154,7 @@ pub fn when_ready(owner: &str, then: impl FnOnce() + 'static) -> Option<EventLis
         then();
         return None;
     }
-    let window = web_sys::window()?;
+    let window = crate::browser::window()?;
     let mut then = Some(then);
     Some(EventListener::new(
         &window,
@@ -169,7 +169,7 @@ pub fn when_ready(owner: &str, then: impl FnOnce() + 'static) -> Option<EventLis
 
 /// Sends `event` to every MFE on the page.
 pub fn dispatch<E: ShopEvent>(event: &E) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = crate::browser::window() else {
         return;
     };
     // Plain objects (not Maps), so any MFE, in any language, reads `detail.productId`.
@@ -187,14 +187,14 @@ pub fn dispatch<E: ShopEvent>(event: &E) {
 /// for a listener that needs to know that it happened, not its detail (which is not read,
 /// so this costs the MFE no decoding code).
 pub fn on<E: ShopEvent>(then: impl Fn() + 'static) -> Option<EventListener> {
-    let window = web_sys::window()?;
+    let window = crate::browser::window()?;
     Some(EventListener::new(&window, E::NAME, move |_| then()))
 }
 
 /// Calls `handle` for every `E` sent on this page until the returned listener is dropped.
 /// Events whose detail does not have `E`'s shape are ignored.
 pub fn listen<E: ShopEvent + 'static>(handle: impl Fn(E) + 'static) -> Option<EventListener> {
-    let window = web_sys::window()?;
+    let window = crate::browser::window()?;
     Some(EventListener::new(&window, E::NAME, move |event| {
         let detail = event
             .dyn_ref::<web_sys::CustomEvent>()

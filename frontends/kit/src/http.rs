@@ -115,11 +115,23 @@ impl Failure {
 pub trait FromJson: Sized {
     /// `value` as `Self`, or `None` when it does not have the expected shape.
     fn from_json(value: JsValue) -> Option<Self>;
+
+    /// JSON text as `Self`, on the server (see [`crate::ssr`]); `None` for a type a server
+    /// cannot read (its page is then not rendered there).
+    fn from_json_text(text: &str) -> Option<Self> {
+        let _ = text;
+        None
+    }
 }
 
 impl<T: DeserializeOwned> FromJson for T {
     fn from_json(value: JsValue) -> Option<Self> {
         from_js(value)
+    }
+
+    #[cfg(feature = "ssr")]
+    fn from_json_text(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
     }
 }
 
@@ -203,12 +215,64 @@ pub async fn delete<T: FromJson>(url: &str) -> Result<T, ApiError> {
 }
 
 /// The answer to `url` if it is already here — the shell requested it early and it arrived
-/// before the app was mounted — so the first render can draw data instead of a loading
-/// state. `None` means: ask with [`get_json`]. Each answer can be taken once.
+/// before the app was mounted, or it came with the server-rendered page — so the first
+/// render can draw data instead of a loading state. `None` means: ask with [`get_json`].
+/// Each answer can be taken once. On the server, the answers are the BFF's (see
+/// [`crate::ssr`]).
 pub fn take_ready<T: FromJson>(url: &str) -> Option<Result<T, ApiError>> {
+    #[cfg(feature = "ssr")]
+    if !cfg!(target_arch = "wasm32") {
+        return crate::ssr::take_answer(url).map(|answer| {
+            if (200..300).contains(&answer.status) {
+                T::from_json_text(&answer.body).ok_or(ApiError::Decode)
+            } else {
+                Err(ApiError::Status {
+                    status: answer.status,
+                    error: serde_json::from_str::<ErrorBody>(&answer.body)
+                        .ok()
+                        .map(|body| body.error),
+                })
+            }
+        });
+    }
     READY
         .with(|ready| take(&mut ready.borrow_mut(), url))
         .map(decode)
+}
+
+/// Takes the answers a server-rendered slot came with (the JSON of its `<script data-ssr>`,
+/// see [`crate::ssr`]) as if they had just arrived, for [`take_ready`].
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn accept_embedded(json: &str) {
+    let Ok(answers) = js_sys::JSON::parse(json) else {
+        return;
+    };
+    let Some(answers) = answers.dyn_ref::<js_sys::Object>() else {
+        return;
+    };
+    READY.with(|ready| {
+        let mut ready = ready.borrow_mut();
+        for entry in js_sys::Object::entries(answers).iter() {
+            let entry: js_sys::Array = entry.unchecked_into();
+            let (Some(url), answer) = (entry.get(0).as_string(), entry.get(1)) else {
+                continue;
+            };
+            let field = |name: &str| js_sys::Reflect::get(&answer, &JsValue::from_str(name)).ok();
+            let Some(status) = field("status").and_then(|s| s.as_f64()) else {
+                continue;
+            };
+            let status = status as u16;
+            take(&mut ready, &url);
+            ready.push((
+                url,
+                Ready {
+                    status,
+                    ok: (200..300).contains(&status),
+                    body: field("body"),
+                },
+            ));
+        }
+    });
 }
 
 /// For a page that fetches on mount: the answer that was already here when it was first
@@ -237,7 +301,7 @@ fn encode<B: ToJson + ?Sized>(body: &B) -> Result<JsValue, ApiError> {
 /// GETs `url` from the MFE's own BFF. `fetch`'s defaults are what a read needs: the session
 /// cookies go along (credentials `same-origin`), and no header needs adding.
 async fn fetch(url: &str) -> Result<web_sys::Response, ApiError> {
-    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let window = crate::browser::window().ok_or(ApiError::Network)?;
     answer_of(window.fetch_with_str(url)).await
 }
 
@@ -251,7 +315,7 @@ async fn send(
     json_body: Option<JsValue>,
     extra_headers: &[(&str, &str)],
 ) -> Result<web_sys::Response, ApiError> {
-    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let window = crate::browser::window().ok_or(ApiError::Network)?;
     let headers = js_sys::Object::new();
     // Never in place of (or beside) the two this function owns.
     for (name, value) in extra_headers.iter().filter(|(name, _)| {
@@ -349,7 +413,7 @@ pub(crate) async fn settle_prefetched(patience_ms: i32) {
 /// What `promise` resolves to, unless it rejects or takes longer than `ms`.
 async fn within(promise: js_sys::Promise, ms: i32) -> Option<JsValue> {
     let timer = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
+        if let Some(window) = crate::browser::window() {
             let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
         }
     });

@@ -32,12 +32,15 @@
 //! }
 //! ```
 
+pub mod browser;
 pub mod events;
 mod fragment;
 mod from_js;
 pub mod http;
 pub mod links;
 pub mod nested;
+#[cfg(feature = "ssr")]
+pub mod ssr;
 
 pub use fragment::Fragment;
 pub use nested::Nested;
@@ -72,6 +75,8 @@ enum App {
 }
 
 thread_local! {
+    /// Whether the render in progress takes over server-rendered markup.
+    static HYDRATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     static MOUNTED: RefCell<Vec<Mounted>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -112,6 +117,18 @@ pub fn mount<C: BaseComponent>(
             app: app.clone(),
         })
     });
+    #[cfg(target_arch = "wasm32")]
+    if let Some(answers) = server_rendered(&element) {
+        // Rendered by the BFF: its answers are here, and its markup is what the first
+        // render draws, so it is taken over rather than drawn again.
+        http::accept_embedded(&answers);
+        // Until the browser is first idle (see `announce_rendered`): Yew renders in slices.
+        HYDRATING.with(|hydrating| hydrating.set(true));
+        let handle = yew::Renderer::<C>::with_root_and_props(element.clone(), app_props).hydrate();
+        *app.borrow_mut() = App::Rendered(Box::new(move || handle.destroy()));
+        announce_rendered(element);
+        return Ok(());
+    }
     let prefetched = read_prop(props, "prefetch").map_or(0, |p| http::accept_prefetched(&p));
     if prefetched == 0 {
         render::<C>(&app, element, app_props);
@@ -122,6 +139,28 @@ pub fn mount<C: BaseComponent>(
         });
     }
     Ok(())
+}
+
+/// Whether the render in progress draws markup to be hydrated: on the server, and in the
+/// browser while hydrating it. Such a render must draw what the server drew, so it cannot
+/// depend on the browser (the window's width, what an earlier page of this tab did): a
+/// component starts from what the server can know, and an effect adjusts it afterwards.
+pub fn hydratable_render() -> bool {
+    cfg!(not(target_arch = "wasm32")) || HYDRATING.with(std::cell::Cell::get)
+}
+
+/// The answers of a slot the BFF rendered (see [`ssr`](crate) — the `<script data-ssr>` it
+/// ends with), taken out of the slot so that what is left is the app's markup. `None` for a
+/// slot with no server-rendered markup.
+#[cfg(target_arch = "wasm32")]
+fn server_rendered(element: &Element) -> Option<String> {
+    let script = element.last_element_child()?;
+    if script.tag_name() != "SCRIPT" || !script.has_attribute("data-ssr") {
+        return None;
+    }
+    let answers = script.text_content().unwrap_or_default();
+    script.remove();
+    Some(answers)
 }
 
 /// The first render of a mount, unless it was unmounted (or replaced) meanwhile.
@@ -207,10 +246,11 @@ pub const RENDERED_EVENT: &str = "mfe:rendered";
 /// of ours could fire between two slices; the browser's first idle moment comes after the
 /// last one (or after [`RENDERED_AT_MOST_MS`], where there is no idle callback: a timer).
 fn announce_rendered(element: Element) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = browser::window() else {
         return;
     };
     let send = wasm_bindgen::closure::Closure::once_into_js(move || {
+        HYDRATING.with(|hydrating| hydrating.set(false));
         if let Ok(event) = web_sys::CustomEvent::new(RENDERED_EVENT) {
             let _ = element.dispatch_event(&event);
         }
@@ -274,7 +314,7 @@ pub fn report_crash(message: &str) {
 /// Records a named point in the page's performance timeline (read by the benchmarks and
 /// by real-user monitoring), e.g. `catalog:products-visible`.
 pub fn mark(name: &str) {
-    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+    if let Some(performance) = browser::window().and_then(|w| w.performance()) {
         let _ = performance.mark(name);
     }
 }
@@ -289,7 +329,7 @@ pub fn page_title(page: Option<&str>) -> String {
 
 /// Sets `document.title` (see [`page_title`]). Only the MFE of the main slot does this.
 pub fn set_title(page: Option<&str>) {
-    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+    if let Some(document) = browser::window().and_then(|w| w.document()) {
         document.set_title(&page_title(page));
     }
 }

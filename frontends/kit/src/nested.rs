@@ -113,7 +113,7 @@ fn ask_to_fill(element: &Element) {
 
 /// `mfe:unnest` on `window`, naming the host: a detached element's events reach no one.
 fn give_back(element: &Element) {
-    let Some(window) = web_sys::window() else {
+    let Some(window) = crate::browser::window() else {
         return;
     };
     let init = web_sys::CustomEventInit::new();

@@ -3,20 +3,26 @@ use crate::shopper::Shopper;
 use crate::{presenter, startup::State};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
+use cart_api::CartView;
 use cart_service_api::{paths, Cart};
 use platform::upstream::HttpMethod;
 use platform::Result;
 
 /// `GET /api/cart` — the cart page; an empty one when the shopper has no cart.
 pub async fn view(shopper: Shopper, state: web::Data<State>) -> Result<HttpResponse> {
+    Ok(private(StatusCode::OK, &view_of(&shopper, &state).await?))
+}
+
+/// The cart page of `shopper` (also rendered on the server: see `fragments`).
+pub async fn view_of(shopper: &Shopper, state: &State) -> Result<CartView> {
     let Some(cart) = shopper.cart() else {
-        return Ok(private(StatusCode::OK, &presenter::empty_cart_view()));
+        return Ok(presenter::empty_cart_view());
     };
     let found = state
         .cart
         .get_json::<Cart>(&paths::cart(cart.as_str()))
         .await;
-    Ok(cart_page(unless_unknown(found)?))
+    Ok(unless_unknown(found)?.map_or_else(presenter::empty_cart_view, presenter::cart_view))
 }
 
 /// `DELETE /api/cart` — empties the cart; emptying no cart is done already.

@@ -3,6 +3,7 @@
 
 mod cart;
 mod checkout;
+mod fragments;
 mod items;
 mod mini;
 mod orders;
@@ -22,6 +23,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::get().to(platform::server::healthz),
         )
         .route("/api/cart/readyz", web::get().to(readyz))
+        .route("/api/cart/fragments/badge", web::get().to(fragments::badge))
+        .route(
+            "/api/cart/fragments/page/{path:.*}",
+            web::get().to(fragments::page),
+        )
         .service(
             // The shopper's routes, under the full paths of `cart_api` (a scope without a
             // prefix; what matches none of them still gets the server's 404).

@@ -3,7 +3,7 @@ use crate::shopper::Shopper;
 use crate::{presenter, startup::State};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use cart_api::OrderHistory;
+use cart_api::{OrderHistory, OrderView};
 use cart_service_api::{paths, Order, OrderList};
 use platform::{Error, Result};
 
@@ -15,19 +15,26 @@ pub async fn order(
     shopper: Shopper,
     state: web::Data<State>,
 ) -> Result<HttpResponse> {
+    Ok(private(
+        StatusCode::OK,
+        &order_of(&order_id, &shopper, &state).await?,
+    ))
+}
+
+/// One of `shopper`'s orders (also rendered on the server: see `fragments`).
+pub async fn order_of(order_id: &str, shopper: &Shopper, state: &State) -> Result<OrderView> {
     let not_found = || Error::NotFound("There is no such order.".into());
     // Only well-formed ids reach the service's path.
-    if !cart_service_api::is_valid_key(&order_id) {
+    if !cart_service_api::is_valid_key(order_id) {
         return Err(not_found());
     }
     let owner = shopper.owner().ok_or_else(not_found)?;
-    let order =
-        super::unless_unknown(state.cart.get_json::<Order>(&paths::order(&order_id)).await)?
-            .ok_or_else(not_found)?;
+    let order = super::unless_unknown(state.cart.get_json::<Order>(&paths::order(order_id)).await)?
+        .ok_or_else(not_found)?;
     if order.owner != owner {
         return Err(not_found());
     }
-    Ok(private(StatusCode::OK, &presenter::order_view(order)))
+    Ok(presenter::order_view(order))
 }
 
 /// `GET /api/cart/orders` — the shopper's orders, newest first (failed checkouts left

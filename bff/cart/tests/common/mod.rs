@@ -59,6 +59,7 @@ pub fn bff_configuration(
         cart_service_url: cart_service_url.to_owned(),
         upstream_timeout,
         identity_public_key_file: keys.public_key_file.clone(),
+        mfe_manifest: None,
     }
 }
 

@@ -211,28 +211,38 @@ impl ListingQuery {
     /// parameters always come in the same order.
     pub fn to_query_string(&self) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
-        if let Some(q) = &self.q {
-            out.append_pair("q", q);
-        }
-        if let Some(category) = &self.category {
-            out.append_pair("category", category);
-        }
-        if let Some(min) = self.min_price {
-            out.append_pair("min_price", &min.to_string());
-        }
-        if let Some(max) = self.max_price {
-            out.append_pair("max_price", &max.to_string());
-        }
-        if self.in_stock {
-            out.append_pair("in_stock", "true");
-        }
-        if self.sort != Sort::default() {
-            out.append_pair("sort", self.sort.as_str());
-        }
-        if self.page != Page::default() {
-            out.append_pair("page", &self.page.get().to_string());
+        for (name, value) in self.to_pairs() {
+            out.append_pair(name, &value);
         }
         out.finish()
+    }
+
+    /// The parameters that differ from their defaults, in canonical order (as in
+    /// [`ListingQuery::to_query_string`]): what a GET form must send to keep them.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(q) = &self.q {
+            pairs.push(("q", q.clone()));
+        }
+        if let Some(category) = &self.category {
+            pairs.push(("category", category.clone()));
+        }
+        if let Some(min) = self.min_price {
+            pairs.push(("min_price", min.to_string()));
+        }
+        if let Some(max) = self.max_price {
+            pairs.push(("max_price", max.to_string()));
+        }
+        if self.in_stock {
+            pairs.push(("in_stock", "true".to_owned()));
+        }
+        if self.sort != Sort::default() {
+            pairs.push(("sort", self.sort.as_str().to_owned()));
+        }
+        if self.page != Page::default() {
+            pairs.push(("page", self.page.get().to_string()));
+        }
+        pairs
     }
 
     /// The same query on another page.

@@ -12,6 +12,11 @@ pub const PER_PAGE: u32 = 24;
 pub async fn listing(request: HttpRequest, state: web::Data<State>) -> Result<HttpResponse> {
     let query = ListingQuery::parse(request.query_string())
         .map_err(|invalid| Error::invalid(invalid.field, invalid.message))?;
+    Ok(HttpResponse::Ok().json(listing_page(&state, query).await?))
+}
+
+/// The listing screen for `query` (also rendered on the server: see `fragments`).
+pub async fn listing_page(state: &State, query: ListingQuery) -> Result<ListingPage> {
     let products = service_query(&query);
     // Facets count what the search and filters match in every category.
     let facets = ProductQuery {
@@ -28,12 +33,12 @@ pub async fn listing(request: HttpRequest, state: web::Data<State>) -> Result<Ht
     );
     let list = list?;
     let categories = categories?;
-    Ok(HttpResponse::Ok().json(ListingPage {
+    Ok(ListingPage {
         paging: presenter::paging(&list),
         price_range: presenter::price_range(query.min_price, query.max_price),
         products: list.items.into_iter().map(presenter::card).collect(),
         categories: categories.into_iter().map(presenter::facet).collect(),
-    }))
+    })
 }
 
 /// The shopper's query in the service's terms: amounts in cents, a fixed page size.

@@ -1,5 +1,6 @@
 //! `/api/catalog/...`, as listed in `catalog_api`'s paths.
 
+mod fragments;
 mod images;
 mod listing;
 mod product;
@@ -18,6 +19,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route(
             "/api/catalog/products/{slug}",
             web::get().to(product::detail),
+        )
+        .route(
+            "/api/catalog/fragments/page/{path:.*}",
+            web::get().to(fragments::page),
         )
         .route(
             "/api/catalog/images/{slug}.svg",

@@ -3,6 +3,7 @@
 
 use crate::app::{use_navigator, Route};
 use crate::components::states::sentence;
+use crate::components::{kept_parameters, LISTING_ACTION};
 use catalog_api::{check_price_range, Amount, ListingQuery, Page};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -160,7 +161,8 @@ pub fn Filters(props: &FiltersProps) -> Html {
     .to_href();
 
     html! {
-        <form class="filters" {onsubmit} novalidate=true>
+        <form class="filters" action={LISTING_ACTION} method="get" {onsubmit} novalidate=true>
+            { kept_parameters(&props.query, &["min_price", "max_price", "in_stock"]) }
             <fieldset class="price-range">
                 <legend>{ "Price" }</legend>
                 <div class="price-fields">
@@ -175,6 +177,7 @@ pub fn Filters(props: &FiltersProps) -> Html {
                     <input
                         type="checkbox"
                         name="in_stock"
+                        value="true"
                         checked={props.query.in_stock}
                         onchange={on_stock}
                     />

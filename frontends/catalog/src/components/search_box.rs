@@ -1,6 +1,7 @@
 //! The search field above the listing.
 
 use crate::app::{use_navigator, Route};
+use crate::components::{kept_parameters, LISTING_ACTION};
 use catalog_api::{ListingQuery, Page, MAX_SEARCH_LEN};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -34,7 +35,8 @@ pub fn SearchBox(props: &SearchBoxProps) -> Html {
         })
     };
     html! {
-        <form class="search" role="search" {onsubmit}>
+        <form class="search" role="search" action={LISTING_ACTION} method="get" {onsubmit}>
+            { kept_parameters(&props.query, &["q"]) }
             <svg class="search-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                 <circle cx="11" cy="11" r="7" fill="none" stroke="currentColor" stroke-width="2" />
                 <path d="M20 20l-4-4" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" />

@@ -1,11 +1,13 @@
 //! The "Sort by" menu above the grid.
 
 use crate::app::Route;
+use crate::components::{kept_parameters, LISTING_ACTION};
 use catalog_api::{ListingQuery, Page, Sort};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-/// The menu for `query`'s order. It applies on change (no button), and a new order starts
+/// The menu for `query`'s order. It applies on change (without JavaScript: with its
+/// button, as a GET form), and a new order starts
 /// from the first page. The owner of `select` keeps its value in step with the URL (an
 /// option's `selected` attribute no longer moves a select the shopper has touched).
 pub fn sort_menu(query: &ListingQuery, navigate: &Callback<Route>, select: &NodeRef) -> Html {
@@ -23,7 +25,8 @@ pub fn sort_menu(query: &ListingQuery, navigate: &Callback<Route>, select: &Node
         })
     };
     html! {
-        <div class="sort">
+        <form class="sort" action={LISTING_ACTION} method="get">
+            { kept_parameters(query, &["sort"]) }
             <label for="catalog-sort">{ "Sort by" }</label>
             <select id="catalog-sort" name="sort" ref={select.clone()} {onchange}>
                 { for Sort::ALL.into_iter().map(|sort| html! {
@@ -32,6 +35,8 @@ pub fn sort_menu(query: &ListingQuery, navigate: &Callback<Route>, select: &Node
                     </option>
                 }) }
             </select>
-        </div>
+            // Without JavaScript a change applies nothing: this button does.
+            <button type="submit" class="button secondary without-scripts">{ "Sort" }</button>
+        </form>
     }
 }

@@ -89,6 +89,14 @@ fn mark_products_visible() {
     }
 }
 
+/// Whether the window has room for the filters beside the grid.
+fn is_wide() -> bool {
+    mfe_kit::browser::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|w| w.as_f64())
+        .is_none_or(|width| width > 720.0)
+}
+
 /// A listing that arrived, with the query it answers.
 #[derive(PartialEq)]
 struct Shown {
@@ -164,13 +172,13 @@ pub fn ListingPage(props: &ListingPageProps) -> Html {
     });
     let retries = use_state(|| 0_u32);
     let requests = use_mut_ref(|| 0_u32);
-    // The filters start open where there is room for them beside the grid.
-    let wide = use_state(|| {
-        web_sys::window()
-            .and_then(|w| w.inner_width().ok())
-            .and_then(|w| w.as_f64())
-            .is_none_or(|width| width > 720.0)
-    });
+    // The filters are open where there is room for them beside the grid. Markup rendered
+    // on the server (which knows no width) has them closed, and opens them once hydrated.
+    let wide = use_state(|| !mfe_kit::hydratable_render() && is_wide());
+    {
+        let wide = wide.clone();
+        use_effect_with((), move |_| wide.set(is_wide()));
+    }
 
     {
         let dispatcher = state.dispatcher();
@@ -226,7 +234,8 @@ pub fn ListingPage(props: &ListingPageProps) -> Html {
         !busy && state.error.is_none() && shown.is_some_and(|s| !s.page.products.is_empty());
     // The page's very first cards are drawn in two steps; later listings all at once (so
     // back/forward can restore the scroll position against the full grid).
-    let first_paint = use_state(|| !products_were_shown());
+    // (Markup rendered on the server has every card.)
+    let first_paint = use_state(|| !products_were_shown() && !mfe_kit::hydratable_render());
     {
         let first_paint = first_paint.clone();
         use_effect_with(shows_products, move |shows| {

@@ -283,6 +283,7 @@ fn AddToCartForm(props: &AddToCartProps) -> Html {
             <p class={classes!("add-to-cart-status", status_class)} role="status">
                 { adding.message() }
             </p>
+            <p class="without-scripts">{ "Adding to the cart needs JavaScript: please turn it on to shop." }</p>
         </form>
     }
 }

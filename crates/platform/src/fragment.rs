@@ -1,0 +1,58 @@
+//! What a BFF answers when it renders its MFE's first view for nginx to include in the
+//! shell (see `mfe_kit::ssr` and each BFF's `routes::fragments`).
+
+use crate::Error;
+use actix_web::{http::header, HttpResponse, ResponseError};
+use serde::Serialize;
+use std::time::Duration;
+
+/// What the MFE would have been answered by the JSON route behind `result`: `(status,
+/// JSON body)` — the data, or a refusal it shows (an unknown product, a bad filter). `None`
+/// when the BFF could not answer (what it depends on is down or slow, a fault): there is
+/// then nothing to render, and the browser asks again itself.
+pub fn answer_of<T: Serialize>(result: Result<T, Error>) -> Option<(u16, String)> {
+    match result {
+        Ok(value) => Some((200, serde_json::to_string(&value).ok()?)),
+        Err(error) if error.status_code().is_client_error() => Some((
+            error.status_code().as_u16(),
+            serde_json::to_string(&error.to_body()).ok()?,
+        )),
+        Err(_) => None,
+    }
+}
+
+/// Who may keep a rendered fragment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The same for every shopper (nginx keeps it a second).
+    Anyone,
+    /// Rendered for the shopper whose cookies came along: never kept or shared.
+    Shopper,
+}
+
+/// A rendered fragment: its HTML, how long rendering took (`Server-Timing: render`, read by
+/// the benchmarks) and the MFE build that drew it (`X-Mfe-Build`).
+pub fn rendered(html: String, took: Duration, build: &str, audience: Audience) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            header::CACHE_CONTROL,
+            match audience {
+                Audience::Anyone => "no-cache",
+                Audience::Shopper => "private, no-store",
+            },
+        ))
+        .insert_header((
+            "Server-Timing",
+            format!("render;dur={:.3}", took.as_secs_f64() * 1000.0),
+        ))
+        .insert_header(("X-Mfe-Build", build.to_owned()))
+        .body(html)
+}
+
+/// Nothing rendered: the shell's slot is drawn in the browser, as without server rendering.
+pub fn none(build: &str) -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header(("X-Mfe-Build", build.to_owned()))
+        .finish()
+}
