@@ -34,6 +34,8 @@ pub struct Shop {
     work: PathBuf,
     nginx: PathBuf,
     chromedriver_url: String,
+    /// How many lone BFFs were started (each gets a folder of its own).
+    lone_bffs: std::sync::atomic::AtomicUsize,
     /// The shop, through nginx: `http://127.0.0.1:<port>`.
     pub url: String,
 }
@@ -71,10 +73,22 @@ impl Shop {
             work,
             nginx,
             chromedriver_url,
+            lone_bffs: std::sync::atomic::AtomicUsize::new(0),
             url: String::new(),
         };
         shop.url = shop.gateway("shop", |_| Ok(()), None)?.0;
         Ok(shop)
+    }
+
+    /// Where slice `name`'s service answers (what its BFF calls).
+    pub fn service_url(&self, name: &str) -> Result<String> {
+        let slice = xtask::slices::get(name).with_context(|| format!("no slice {name}"))?;
+        self.servers.service_url(slice)
+    }
+
+    /// The folder a gateway started as `name` serves its site from (see [`Shop::gateway`]).
+    pub fn site_of(&self, name: &str) -> PathBuf {
+        self.work.join(name).join("site")
     }
 
     /// `host:port` of each slice's BFF, by slice name.
@@ -143,12 +157,31 @@ impl Shop {
     /// nothing listens, to see the slice's service down); stopped with the shop. Returns
     /// its `host:port`, for [`Shop::gateway`]'s `bffs`.
     pub fn lone_bff(&self, name: &str, service_url: &str) -> Result<String> {
+        self.lone_bff_with(name, service_url, &[])
+    }
+
+    /// [`Shop::lone_bff`] with more settings (`<SLICE>_BFF__<SETTING>`, value).
+    pub fn lone_bff_with(
+        &self,
+        name: &str,
+        service_url: &str,
+        settings: &[(&str, String)],
+    ) -> Result<String> {
         let slice = xtask::slices::get(name).with_context(|| format!("no slice {name}"))?;
+        let env: Vec<(String, String)> = settings
+            .iter()
+            .map(|(setting, value)| (slice.env(xtask::slices::Tier::Bff, setting), value.clone()))
+            .collect();
         let (child, port) = stack::start_lone_bff(
             slice,
             service_url,
             Profile::Debug,
-            &self.work.join(format!("lone-{name}-bff")),
+            &self.work.join(format!(
+                "lone-{name}-bff-{}",
+                self.lone_bffs
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            )),
+            &env,
         )?;
         self.gateways
             .lock()

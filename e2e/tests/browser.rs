@@ -25,7 +25,9 @@ use account::{
 };
 
 use ssr::{
+    a_deploy_and_a_rollback_change_what_is_rendered_and_hydrated_together,
     a_down_or_slow_catalog_bff_leaves_the_page_to_the_browser,
+    the_cart_and_its_badge_are_rendered_for_their_shopper,
     the_catalog_works_as_html_without_javascript, the_first_view_is_hydrated_without_asking_again,
 };
 
@@ -80,6 +82,8 @@ fn main() {
         the_catalog_works_as_html_without_javascript,
         the_first_view_is_hydrated_without_asking_again,
         a_down_or_slow_catalog_bff_leaves_the_page_to_the_browser,
+        the_cart_and_its_badge_are_rendered_for_their_shopper,
+        a_deploy_and_a_rollback_change_what_is_rendered_and_hydrated_together,
     ]
     .into_iter()
     .map(|(name, scenario)| {
@@ -379,16 +383,40 @@ async fn both_header_fragments_mount(shop: &Shop) -> Result<()> {
 async fn a_missing_catalog_bundle_shows_the_fallback_while_the_header_renders(
     shop: &Shop,
 ) -> Result<()> {
+    let delete_bundle = |site: &xtask::site::Site| {
+        let mut manifest = site.manifest()?;
+        let catalog = manifest
+            .mfes
+            .get_mut("catalog")
+            .context("catalog not published")?;
+        catalog.version = "deleted-version".into();
+        site.write_manifest(&manifest)
+    };
+    // A page rendered on the server stays as it came: it works as HTML.
+    let (rendered, _) = shop.gateway("missing-bundle-rendered", delete_bundle, None)?;
+    let browser = shop.browser().await?;
+    browser.open(&format!("{rendered}/products")).await?;
+    wait_for_cards(&browser, &listing(shop, "").await?).await?;
+    browser
+        .wait_until("the shell keeps the server-rendered page", || async {
+            Ok(browser
+                .client()
+                .execute(
+                    "return document.querySelector('[data-slot=main]').dataset.state;",
+                    vec![],
+                )
+                .await?
+                == "server-rendered")
+        })
+        .await?;
+    browser.close().await?;
+
+    // A page drawn in the browser gets the designed fallback.
     let (broken, _) = shop.gateway(
         "missing-bundle",
         |site| {
-            let mut manifest = site.manifest()?;
-            let catalog = manifest
-                .mfes
-                .get_mut("catalog")
-                .context("catalog not published")?;
-            catalog.version = "deleted-version".into();
-            site.write_manifest(&manifest)
+            without_server_rendering(site)?;
+            delete_bundle(site)
         },
         None,
     )?;
@@ -709,23 +737,30 @@ async fn server_side_includes_run_only_in_the_shell(shop: &Shop) -> Result<()> {
     Ok(())
 }
 
+/// Makes `site`'s shell include no server-rendered fragment: every slot is drawn in the
+/// browser, as when the BFFs do not answer in time.
+fn without_server_rendering(site: &xtask::site::Site) -> Result<()> {
+    for file in ["index.html", "shell/header-slots.html"] {
+        let path = site.root().join(file);
+        let html = std::fs::read_to_string(&path)?;
+        ensure!(
+            html.contains("virtual=\"/_fragments/"),
+            "{file} includes no fragment"
+        );
+        // To a location that answers nothing: an include of an unknown page would include
+        // the shell (nginx's 404 page) into itself.
+        std::fs::write(
+            &path,
+            html.replace("virtual=\"/_fragments/", "virtual=\"/_fragments/off/"),
+        )?;
+    }
+    Ok(())
+}
+
 /// When the page was not rendered on the server (its BFF was slow, say), the shell asks for
 /// its first data while the wasm loads.
 async fn the_first_listing_is_requested_once_before_the_app_is_ready(shop: &Shop) -> Result<()> {
-    let (url, _) = shop.gateway(
-        "client-rendered",
-        |site| {
-            let shell = site.root().join("index.html");
-            let html = std::fs::read_to_string(&shell)?;
-            ensure!(html.contains("virtual=\"/_fragments/"));
-            std::fs::write(
-                &shell,
-                html.replace("virtual=\"/_fragments/", "virtual=\"/_none/"),
-            )?;
-            Ok(())
-        },
-        None,
-    )?;
+    let (url, _) = shop.gateway("client-rendered", without_server_rendering, None)?;
     let browser = shop.browser().await?;
     browser
         .open(&format!("{url}/products?category=books"))

@@ -497,7 +497,7 @@ fn fragment_locations(bffs: &[(&Slice, &[String])]) -> String {
     for (slice, _) in bffs.iter().filter(|(slice, _)| slice.server_rendered) {
         let (name, upstream) = (slice.name, slice.upstream());
         let cache = if slice.shared_fragments {
-            "            # The same for every shopper: one render a second answers a crowd.\n            proxy_cache fragments;\n            proxy_cache_key $uri$is_args$args;\n            proxy_cache_valid 200 1s;\n            proxy_cache_lock on;\n            proxy_cache_lock_timeout 300ms;\n            proxy_cache_use_stale updating;\n            proxy_ignore_headers Cache-Control Expires;\n"
+            "            # The same for every shopper: one render a second answers a crowd. Never a\n            # stale one (after a deploy the BFF renders nothing, which is not kept), and no\n            # cache lock: a subrequest waiting on one stalls its page.\n            proxy_cache fragments;\n            proxy_cache_key $uri$is_args$args;\n            proxy_cache_valid 200 1s;\n            proxy_ignore_headers Cache-Control Expires;\n"
         } else {
             "            # This shopper's own (their cookies went along): never kept or shared.\n            proxy_no_cache 1;\n            proxy_cache_bypass 1;\n"
         };
@@ -830,12 +830,14 @@ mod tests {
             );
             if body.contains("ssi on;") {
                 assert!(
-                    body.contains("try_files /index.html") || body.starts_with("= /index.html"),
+                    body.contains("try_files /index.html")
+                        || body.starts_with("= /index.html")
+                        || body.starts_with("= /shell/header-slots.html {\n            internal;"),
                     "SSI outside the shell: location {body}"
                 );
             }
         }
-        assert_eq!(config.matches("ssi on;").count(), 1 + page_count());
+        assert_eq!(config.matches("ssi on;").count(), 2 + page_count());
     }
 
     fn page_count() -> usize {

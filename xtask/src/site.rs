@@ -53,10 +53,19 @@ impl ManifestEntry {
              <link rel=\"preload\" href=\"{base}{}\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n",
             self.descriptor.js, self.descriptor.wasm
         );
-        for css in &self.descriptor.css {
-            html.push_str(&format!("<link rel=\"stylesheet\" href=\"{base}{css}\">\n"));
-        }
+        html.push_str(&self.stylesheets(name));
         html
+    }
+
+    /// `<link>`s that apply this version's stylesheets: what a fragment of it rendered on
+    /// the server (a header's) needs before it is shown.
+    pub fn stylesheets(&self, name: &str) -> String {
+        let base = format!("/mfe/{name}/{}/", self.version);
+        self.descriptor
+            .css
+            .iter()
+            .map(|css| format!("<link rel=\"stylesheet\" href=\"{base}{css}\">\n"))
+            .collect()
     }
 }
 
@@ -204,11 +213,19 @@ impl Site {
 
     /// Replaces the manifest in one atomic step, after each MFE's preload hints
     /// (`/mfe/<name>/hints.html`, which the shell includes for the main slot's MFE so the
-    /// browser starts downloading its JS and wasm while still parsing the page).
+    /// browser starts downloading its JS and wasm while still parsing the page) and
+    /// stylesheets (`/mfe/<name>/styles.html`, included before its header fragments).
     pub fn write_manifest(&self, manifest: &Manifest) -> Result<()> {
         for (name, entry) in &manifest.mfes {
-            let hints = self.root.join("mfe").join(name).join("hints.html");
-            write_atomically(&hints, entry.preload_hints(name).as_bytes())?;
+            let folder = self.root.join("mfe").join(name);
+            write_atomically(
+                &folder.join("hints.html"),
+                entry.preload_hints(name).as_bytes(),
+            )?;
+            write_atomically(
+                &folder.join("styles.html"),
+                entry.stylesheets(name).as_bytes(),
+            )?;
         }
         write_atomically(&self.manifest_path(), &serde_json::to_vec_pretty(manifest)?)
     }
@@ -233,9 +250,6 @@ impl Site {
     }
 }
 
-/// The files of a trunk build the shell needs: not trunk's own index.html, nor the
-/// `mfe.json` an MFE image keeps beside them (so an image publishes the same version, the
-/// same content hash, as `cargo xtask deploy` of the same source).
 /// The file a build's folder names its build in (written beside the bundle when it is built).
 pub const BUILD_ID_FILE: &str = "build-id";
 
@@ -246,6 +260,9 @@ fn build_of(folder: &Path) -> Option<String> {
     (!id.is_empty()).then(|| id.to_owned())
 }
 
+/// The files of a trunk build the shell needs: not trunk's own index.html, nor the
+/// `mfe.json` an MFE image keeps beside them (so an image publishes the same version, the
+/// same content hash, as `cargo xtask deploy` of the same source).
 fn build_files(build: &Path) -> Result<Vec<String>> {
     let mut files = vec![];
     for entry in std::fs::read_dir(build).with_context(|| format!("reading {}", build.display()))? {

@@ -86,7 +86,7 @@ pub const SLICES: &[Slice] = &[
         header: &[("cart-badge", "badge")],
         calls: &["catalog"],
         strict_paths: &[],
-        server_rendered: false,
+        server_rendered: true,
         shared_fragments: false,
         signs_identity: false,
     },
@@ -176,13 +176,29 @@ impl Slice {
 }
 
 /// The shell's header slots, one per header fragment of every slice: the markup
-/// `/shell/header-slots.html` holds, which the shell includes (SSI).
+/// `/shell/header-slots.html` holds, which the shell includes (SSI). A server-rendering
+/// slice's slot includes its fragment as its BFF renders it for this shopper (empty when it
+/// does not, in time: the MFE then draws it in the browser), after its MFE's stylesheets.
 pub fn header_slots_html() -> String {
     let mut html = String::new();
     for slice in SLICES {
         for (slot, fragment) in slice.header {
+            let (styles, rendered) = if slice.built && slice.server_rendered {
+                (
+                    format!(
+                        "<!--# include virtual=\"/mfe/{}/styles.html\" -->",
+                        slice.name
+                    ),
+                    format!(
+                        "<!--# include virtual=\"/_fragments/{}/{fragment}\" -->",
+                        slice.name
+                    ),
+                )
+            } else {
+                (String::new(), String::new())
+            };
             html.push_str(&format!(
-                "<div class=\"slot header-slot\" data-slot=\"{slot}\" data-mfe=\"{}\" data-fragment=\"{fragment}\" data-label=\"{}\"></div>\n",
+                "{styles}<div class=\"slot header-slot\" data-slot=\"{slot}\" data-mfe=\"{}\" data-fragment=\"{fragment}\" data-label=\"{}\">{rendered}</div>\n",
                 slice.name, slice.label
             ));
         }

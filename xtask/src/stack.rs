@@ -336,8 +336,9 @@ pub fn start_lone_bff(
     service_url: &str,
     profile: Profile,
     state: &Path,
+    more_env: &[(String, String)],
 ) -> Result<(Child, u16)> {
-    let env = vec![
+    let mut env = vec![
         (slice.env(Tier::Bff, "PORT"), "0".to_owned()),
         (
             slice.service_url_env(Tier::Bff, slice),
@@ -345,6 +346,7 @@ pub fn start_lone_bff(
         ),
         IdentityKeys::ensure(state)?.verifying_env(slice),
     ];
+    env.extend_from_slice(more_env);
     let health = format!("/api/{}/healthz", slice.name);
     spawn_server(&slice.package(Tier::Bff), env, profile, state, &health)
 }

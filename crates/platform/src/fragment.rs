@@ -51,8 +51,37 @@ pub fn rendered(html: String, took: Duration, build: &str, audience: Audience) -
 }
 
 /// Nothing rendered: the shell's slot is drawn in the browser, as without server rendering.
-pub fn none(build: &str) -> HttpResponse {
-    HttpResponse::NoContent()
+/// `why` goes along as `X-Not-Rendered` (for people reading logs and tests).
+///
+/// A 404 ("no rendering of that here"), which nginx turns into an empty include of its own
+/// (see the gateway's `/_fragments/` locations): an empty answer of a proxied include — a
+/// 204, or an empty 200 — stalls nginx's SSI when other requests are in flight (the page
+/// never ends).
+pub fn none(build: &str, why: NotRendered) -> HttpResponse {
+    HttpResponse::NotFound()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header(("X-Mfe-Build", build.to_owned()))
+        .insert_header(("X-Not-Rendered", why.as_str()))
         .finish()
+}
+
+/// Why a fragment was not rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotRendered {
+    /// Another build of the MFE is live (a deploy or rollback): its bundle draws the slot.
+    OtherBuildLive,
+    /// What the first view shows could not be had (a service down or slow).
+    Unavailable,
+    /// The first view must be drawn in the browser (it writes, say, or could not render).
+    BrowserOnly,
+}
+
+impl NotRendered {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotRendered::OtherBuildLive => "other-build-live",
+            NotRendered::Unavailable => "unavailable",
+            NotRendered::BrowserOnly => "browser-only",
+        }
+    }
 }

@@ -213,7 +213,7 @@ pub async fn the_first_view_is_hydrated_without_asking_again(shop: &Shop) -> Res
             Ok(browser
                 .text_of("[data-slot=cart-badge] .badge-count")
                 .await
-                .is_ok_and(|count| count.trim() == "1"))
+                .is_ok_and(|count| count.contains('1')))
         })
         .await?;
     let errors = browser.console_errors().await?;
@@ -228,7 +228,7 @@ pub async fn a_down_or_slow_catalog_bff_leaves_the_page_to_the_browser(shop: &Sh
         .text()
         .await?;
     ensure!(
-        page.contains("data-ssr"),
+        rendered_by(&page).is_some(),
         "the listing was not rendered on the server"
     );
 
@@ -257,7 +257,7 @@ pub async fn a_down_or_slow_catalog_bff_leaves_the_page_to_the_browser(shop: &Sh
         ensure!(page.status() == 200, "{name}: {}", page.status());
         let page = page.text().await?;
         ensure!(
-            !page.contains("data-ssr") && page.contains("Loading the shop"),
+            rendered_by(&page).is_none() && main_slot(&page).contains("Loading the shop"),
             "{name}: the page is not the client-rendered shell"
         );
         // Within the fragment deadline (300 ms), with room for a slow machine.
@@ -281,4 +281,291 @@ fn urlencode(text: &str) -> String {
             _ => format!("%{byte:02X}"),
         })
         .collect()
+}
+
+/// Waits until the main slot's MFE has taken it over (hydrated or drawn).
+async fn main_slot_mounted(browser: &e2e::Browser) -> Result<()> {
+    browser
+        .wait_until("the main slot is mounted", || async {
+            Ok(browser
+                .client()
+                .execute(
+                    "return document.querySelector('[data-slot=main]').dataset.state;",
+                    vec![],
+                )
+                .await?
+                == "mounted")
+        })
+        .await
+}
+
+/// How many requests of this page went to `path` exactly (path and query).
+async fn requests_to(browser: &e2e::Browser, path: &str) -> Result<u64> {
+    let count = browser
+        .client()
+        .execute(
+            "return performance.getEntriesByType('resource')\
+               .filter((entry) => new URL(entry.name).pathname === arguments[0]).length;",
+            vec![serde_json::json!(path)],
+        )
+        .await?;
+    Ok(count.as_u64().unwrap_or(0))
+}
+
+pub async fn the_cart_and_its_badge_are_rendered_for_their_shopper(shop: &Shop) -> Result<()> {
+    let all = listing(shop, "").await?;
+    let product = all
+        .products
+        .iter()
+        .find(|product| product.stock.level != catalog_api::StockLevel::OutOfStock)
+        .context("a product in stock")?;
+    let browser = shop.browser().await?;
+    browser.record_console_errors().await?;
+    browser
+        .open(&format!("{}/products/{}", shop.url, product.slug))
+        .await?;
+    main_slot_mounted(&browser).await?;
+    browser
+        .wait_for("button.add-to-cart")
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_until("the cart badge counts the product", || async {
+            Ok(browser
+                .text_of("[data-slot=cart-badge] .badge-count")
+                .await
+                .is_ok_and(|count| count.contains('1')))
+        })
+        .await?;
+
+    // The cart page arrives with its lines and its badge, and neither asks again.
+    browser.open(&format!("{}/cart", shop.url)).await?;
+    main_slot_mounted(&browser).await?;
+    ensure!(
+        browser
+            .text_of(".cart-lines")
+            .await?
+            .contains(&product.name),
+        "the cart page does not show {}",
+        product.name
+    );
+    // The badge hydrates once the page has drawn (or after a few seconds at most).
+    browser
+        .wait_until("the badge is mounted", || async {
+            Ok(browser
+                .client()
+                .execute(
+                    "return document.querySelector('[data-slot=cart-badge]').dataset.state;",
+                    vec![],
+                )
+                .await?
+                == "mounted")
+        })
+        .await?;
+    for path in ["/api/cart", "/api/cart/mini"] {
+        let asked = requests_to(&browser, path).await?;
+        ensure!(asked == 0, "the page asked {path} again ({asked} times)");
+    }
+    let errors = browser.console_errors().await?;
+    ensure!(errors.is_empty(), "console errors: {errors:?}");
+
+    // Without JavaScript: the same cart and badge, and what needs JavaScript says so.
+    browser.without_javascript().await?;
+    browser.open(&format!("{}/cart", shop.url)).await?;
+    ensure!(browser
+        .text_of(".cart-lines")
+        .await?
+        .contains(&product.name));
+    ensure!(browser
+        .text_of("[data-slot=cart-badge] .badge-count")
+        .await?
+        .contains('1'));
+    ensure!(browser
+        .text_of(".summary-box .without-scripts")
+        .await?
+        .contains("need JavaScript"));
+    browser.screenshot("cart-without-javascript").await?;
+    browser.open(&format!("{}/checkout", shop.url)).await?;
+    ensure!(browser
+        .text_of(".place-order ~ .without-scripts")
+        .await?
+        .contains("needs JavaScript"));
+    // A page its BFF does not render says it needs JavaScript (no endless "Loading").
+    browser.open(&format!("{}/account", shop.url)).await?;
+    ensure!(browser
+        .text_of("main .needs-scripts")
+        .await?
+        .contains("needs JavaScript"));
+    ensure!(
+        !browser
+            .wait_for("main .slot-loading")
+            .await?
+            .is_displayed()
+            .await?,
+        "a loading state shows without JavaScript"
+    );
+    browser.close().await
+}
+
+/// One page a shopper loaded while builds changed: when it was asked for, and which
+/// catalog build rendered its main slot (none: the browser draws it).
+struct Loaded {
+    at: Instant,
+    rendered_by: Option<String>,
+}
+
+/// The shell's main slot in `page` (the header's fragments come before it).
+fn main_slot(page: &str) -> &str {
+    let start = page.find("<main ").unwrap_or(0);
+    let end = page[start..]
+        .find("</main>")
+        .map_or(page.len(), |end| start + end);
+    &page[start..end]
+}
+
+/// The build that rendered the main slot of `page`, if one did.
+fn rendered_by(page: &str) -> Option<String> {
+    let slot = main_slot(page);
+    let start = slot.find("data-ssr data-build=\"")? + "data-ssr data-build=\"".len();
+    let end = slot[start..].find('"')?;
+    Some(slot[start..start + end].to_owned())
+}
+
+pub async fn a_deploy_and_a_rollback_change_what_is_rendered_and_hydrated_together(
+    shop: &Shop,
+) -> Result<()> {
+    const GATEWAY: &str = "deploy";
+    // Its own gateway, site and catalog BFF (reading that site's manifest), so the builds
+    // changing here change nothing for the other tests.
+    let manifest = shop.site_of(GATEWAY).join("mfe/manifest.json");
+    let bff = shop.lone_bff_with(
+        "catalog",
+        &shop.service_url("catalog")?,
+        &[("MFE_MANIFEST", manifest.display().to_string())],
+    )?;
+    let mut bffs = shop.bffs();
+    bffs.insert("catalog".into(), bff);
+    let (url, site) = shop.gateway(GATEWAY, |_| Ok(()), Some(bffs))?;
+    let own = site.manifest()?.mfes["catalog"]
+        .build
+        .clone()
+        .context("the published catalog names no build")?;
+    let first = reqwest::get(format!("{url}/products"))
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        rendered_by(&first).as_deref() == Some(own.as_str()),
+        "the live build's BFF does not render"
+    );
+
+    // Shoppers load pages all along.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut shoppers = Vec::new();
+    for shopper in 0..4 {
+        let (url, stop) = (url.clone(), stop.clone());
+        shoppers.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut loaded = Vec::new();
+            let mut page = shopper;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let at = Instant::now();
+                page = page % 3 + 1;
+                let Ok(answer) = client
+                    .get(format!("{url}/products?page={page}"))
+                    .send()
+                    .await
+                else {
+                    continue;
+                };
+                if let Ok(html) = answer.text().await {
+                    loaded.push(Loaded {
+                        at,
+                        rendered_by: rendered_by(&html),
+                    });
+                }
+            }
+            loaded
+        }));
+    }
+
+    // Deploy: another catalog build goes live (here the same bundle under another build
+    // name: what a change to the catalog's sources gives).
+    let build = std::env::temp_dir().join(format!("storefront-e2e-build-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&build);
+    std::fs::create_dir_all(&build)?;
+    for entry in std::fs::read_dir(xtask::mfe::build_dir("catalog"))? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), build.join(entry.file_name()))?;
+    }
+    std::fs::write(build.join(xtask::site::BUILD_ID_FILE), "another-build\n")?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    site.publish("catalog", &build, xtask::site::Descriptor::read("catalog")?)?;
+    let deployed = Instant::now();
+    let _ = std::fs::remove_dir_all(&build);
+    // Once its BFF has read the manifest again (within a second) and nginx's copy of the
+    // last rendering has expired (within another), the page is the browser's.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let browser = shop.browser().await?;
+    browser.record_console_errors().await?;
+    browser.open(&format!("{url}/products")).await?;
+    main_slot_mounted(&browser).await?;
+    wait_for_cards(&browser, &listing(shop, "").await?).await?;
+    ensure!(
+        requests_to(&browser, "/api/catalog/products").await? == 1,
+        "after the deploy the page was not drawn by the browser"
+    );
+
+    // Rollback: the BFF's own build is live again, and it renders again.
+    site.rollback("catalog")?;
+    let rolled_back = Instant::now();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    browser.open(&format!("{url}/products?page=2")).await?;
+    main_slot_mounted(&browser).await?;
+    wait_for_cards(&browser, &listing(shop, "?page=2").await?).await?;
+    ensure!(
+        requests_to(&browser, "/api/catalog/products").await? == 0,
+        "after the rollback the page was not hydrated"
+    );
+    let errors = browser.console_errors().await?;
+    ensure!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await?;
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut loaded = Vec::new();
+    for shopper in shoppers {
+        loaded.extend(shopper.await?);
+    }
+    // The BFF never renders a build that is not its own; from two seconds after each
+    // switch (its reading of the manifest, nginx's copy), it renders exactly while its
+    // build is live.
+    let settle = Duration::from_millis(2200);
+    let (mut rendered, mut drawn) = (0, 0);
+    for page in &loaded {
+        if let Some(build) = &page.rendered_by {
+            ensure!(*build == own, "a page was rendered by build {build}");
+            rendered += 1;
+        } else {
+            drawn += 1;
+        }
+        if page.at > deployed + settle && page.at < rolled_back {
+            ensure!(
+                page.rendered_by.is_none(),
+                "rendered while another build was live"
+            );
+        }
+        if page.at > rolled_back + settle || page.at + Duration::from_millis(300) < deployed {
+            ensure!(
+                page.rendered_by.is_some(),
+                "not rendered while its own build was live"
+            );
+        }
+    }
+    ensure!(
+        rendered > 0 && drawn > 0,
+        "{rendered} rendered, {drawn} drawn"
+    );
+    eprintln!("during the deploy and the rollback: {rendered} pages rendered by the live build, {drawn} left to the browser, none by another build");
+    Ok(())
 }

@@ -7,8 +7,8 @@
 //!   `/checkout/confirmation/<id>`).
 //!
 //! The data comes from the same functions as the JSON API and goes along in the markup, so
-//! the browser hydrates without asking again. Nothing is rendered (204: the browser draws
-//! the slot, as before there was server rendering) when cart-service cannot answer, when
+//! the browser hydrates without asking again. Nothing is rendered (the browser draws the
+//! slot, as before there was server rendering: see `platform::fragment::none`) when cart-service cannot answer, when
 //! another cart build is live, and when a signed-in shopper still has a guest cart: merging
 //! it is a write, whose answer forgets the guest's cookie, and an included fragment's
 //! cookies never reach the browser — the MFE's first request does it.
@@ -18,7 +18,7 @@ use crate::{cart_cookie, shopper::Shopper, startup::State};
 use actix_web::{web, HttpRequest, HttpResponse};
 use cart_mfe::ssr::{self, Answer, Need, Part};
 use cart_mfe::BUILD;
-use platform::fragment::{self, answer_of, Audience};
+use platform::fragment::{self, answer_of, Audience, NotRendered};
 use std::time::Instant;
 
 pub async fn badge(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
@@ -35,14 +35,14 @@ pub async fn page(
 
 async fn render(part: Part, request: &HttpRequest, state: &State) -> HttpResponse {
     if !state.live.is_own() {
-        return fragment::none(BUILD);
+        return fragment::none(BUILD, NotRendered::OtherBuildLive);
     }
     if cart_cookie::read(request).is_some() && state.verifier.identify(request).is_some() {
-        return fragment::none(BUILD);
+        return fragment::none(BUILD, NotRendered::BrowserOnly);
     }
     let shopper = match Shopper::of(request).await {
         Ok(shopper) => shopper,
-        Err(_) => return fragment::none(BUILD),
+        Err(_) => return fragment::none(BUILD, NotRendered::Unavailable),
     };
     let mut answers = Vec::new();
     if let Some(need) = ssr::needs(&part) {
@@ -52,13 +52,13 @@ async fn render(part: Part, request: &HttpRequest, state: &State) -> HttpRespons
             Need::Order(id) => answer_of(order_of(id, &shopper, state).await),
         };
         let Some((status, body)) = answer else {
-            return fragment::none(BUILD);
+            return fragment::none(BUILD, NotRendered::Unavailable);
         };
         answers.push((need.url(), Answer { status, body }));
     }
     let started = Instant::now();
     match ssr::render(&part, answers) {
         Some(html) => fragment::rendered(html, started.elapsed(), BUILD, Audience::Shopper),
-        None => fragment::none(BUILD),
+        None => fragment::none(BUILD, NotRendered::BrowserOnly),
     }
 }

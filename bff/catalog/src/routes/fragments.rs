@@ -5,15 +5,15 @@
 //! The page's data comes from the same functions as the JSON API, keyed by the URLs the MFE
 //! would have asked, and goes along in the markup, so the browser hydrates without asking
 //! again. When the data cannot be had (catalog-service down or slow), or another catalog
-//! build is live, there is nothing to render: 204, and the shell draws the page in the
-//! browser as it did before there was server rendering.
+//! build is live, there is nothing to render (see `platform::fragment::none`), and the shell
+//! draws the page in the browser as it did before there was server rendering.
 
 use super::{listing::listing_page, product::product_detail};
 use crate::startup::State;
 use actix_web::{web, HttpRequest, HttpResponse};
 use catalog_mfe::ssr::{self, Answer, Needs, Route};
 use catalog_mfe::BUILD;
-use platform::fragment::{self, answer_of, Audience};
+use platform::fragment::{self, answer_of, Audience, NotRendered};
 use std::time::Instant;
 
 pub async fn page(
@@ -23,7 +23,7 @@ pub async fn page(
 ) -> HttpResponse {
     // Another catalog build is live (a deploy or rollback): its bundle draws the page.
     if !state.live.is_own() {
-        return fragment::none(BUILD);
+        return fragment::none(BUILD, NotRendered::OtherBuildLive);
     }
     let route = Route::from_location(&format!("/{path}"), request.query_string());
     let answer = match ssr::needs(&route) {
@@ -38,13 +38,13 @@ pub async fn page(
         Needs::Nothing => None,
     };
     let answers = match answer {
-        Some((_, None)) => return fragment::none(BUILD),
+        Some((_, None)) => return fragment::none(BUILD, NotRendered::Unavailable),
         Some((url, Some((status, body)))) => vec![(url, Answer { status, body })],
         None => Vec::new(),
     };
     let started = Instant::now();
     match ssr::render(route, answers) {
         Some(html) => fragment::rendered(html, started.elapsed(), BUILD, Audience::Anyone),
-        None => fragment::none(BUILD),
+        None => fragment::none(BUILD, NotRendered::BrowserOnly),
     }
 }

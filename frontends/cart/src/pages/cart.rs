@@ -364,6 +364,7 @@ fn cart_view(model: &CartModel, on_change: &Callback<(i64, String, ChangeKind)>)
                         </>
                     }
                     <a class="continue-link" href="/">{ "Continue shopping" }</a>
+                    <p class="without-scripts">{ "Changing quantities and checking out need JavaScript: please turn it on to shop." }</p>
                 </aside>
             </div>
         </>

@@ -401,6 +401,7 @@ fn checkout_fields(model: &CheckoutModel, total: &str, summary: &NodeRef) -> Htm
             <p class="visually-hidden" role="status">
                 { if sending { "Placing your order…" } else { "" } }
             </p>
+            <p class="without-scripts">{ "Placing an order needs JavaScript: please turn it on to check out." }</p>
         </>
     }
 }
