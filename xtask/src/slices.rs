@@ -74,7 +74,7 @@ pub const SLICES: &[Slice] = &[
         header: &[("account-menu", "menu")],
         calls: &[],
         strict_paths: &["sign-in"],
-        server_rendered: false,
+        server_rendered: true,
         shared_fragments: false,
         signs_identity: true,
     },

@@ -1,4 +1,4 @@
-use platform::config::{bind_host, var_or, ConfigError};
+use platform::config::{bind_host, optional_path, var_or, ConfigError};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -19,6 +19,10 @@ pub struct Configuration {
     /// account-service's public key (SPKI PEM), to tell whether the browser's identity
     /// token is still good or must be renewed.
     pub identity_public_key_file: PathBuf,
+    /// `ACCOUNT_BFF__MFE_MANIFEST` (default: none): the published MFE manifest
+    /// (`<site>/mfe/manifest.json`). The header's menu is rendered on the server only while
+    /// it names the account build this BFF was built with; unset, always.
+    pub mfe_manifest: Option<PathBuf>,
 }
 
 impl Configuration {
@@ -38,6 +42,7 @@ impl Configuration {
                 "ACCOUNT_BFF__IDENTITY_PUBLIC_KEY_FILE",
                 PathBuf::from("var/keys/identity.pem.pub"),
             )?,
+            mfe_manifest: optional_path("ACCOUNT_BFF__MFE_MANIFEST")?,
         })
     }
 }

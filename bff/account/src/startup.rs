@@ -1,6 +1,7 @@
 use crate::{configuration::Configuration, routes};
 use actix_web::web;
 use identity::Verifier;
+use platform::live_build::LiveBuild;
 use platform::upstream::{Upstream, UpstreamConfig};
 
 /// A running account-bff, bound but not yet awaited.
@@ -13,6 +14,8 @@ pub struct State {
     pub account: Upstream,
     /// Checks the identity cookie the browser sends, to renew it before it runs out.
     pub verifier: Verifier,
+    /// Whether the account build this BFF renders is live (see `routes::fragments`).
+    pub live: LiveBuild,
 }
 
 /// What shoppers read when account-service is down or too slow.
@@ -36,7 +39,11 @@ impl Application {
             platform::server::Exposure::Public,
             &configuration.host,
             configuration.port,
-            web::Data::new(State { account, verifier }),
+            web::Data::new(State {
+                account,
+                verifier,
+                live: LiveBuild::new("account", account_mfe::BUILD, configuration.mfe_manifest),
+            }),
             routes::configure,
         )?;
         Ok(Self { server })

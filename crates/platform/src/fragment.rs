@@ -21,6 +21,18 @@ pub fn answer_of<T: Serialize>(result: Result<T, Error>) -> Option<(u16, String)
     }
 }
 
+/// The address (path and query) of the page a fragment is included in: nginx says it
+/// (`X-Page-Uri`); `/` when it does not, or says something that is not a path.
+pub fn page_address(request: &actix_web::HttpRequest) -> String {
+    request
+        .headers()
+        .get("x-page-uri")
+        .and_then(|value| value.to_str().ok())
+        .filter(|uri| uri.starts_with('/') && !uri.starts_with("//"))
+        .unwrap_or("/")
+        .to_owned()
+}
+
 /// Who may keep a rendered fragment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {

@@ -22,6 +22,7 @@ pub fn bff_configuration(
         account_service_url: service_url.to_owned(),
         upstream_timeout: UPSTREAM_TIMEOUT,
         identity_public_key_file: public_key_file.to_owned(),
+        mfe_manifest: None,
     }
 }
 

@@ -385,6 +385,10 @@ pub async fn the_cart_and_its_badge_are_rendered_for_their_shopper(shop: &Shop) 
         .text_of(".summary-box .without-scripts")
         .await?
         .contains("need JavaScript"));
+    ensure!(
+        browser.text_of("[data-slot=account-menu] a").await? == "Sign in",
+        "the account menu is not rendered for a guest"
+    );
     browser.screenshot("cart-without-javascript").await?;
     browser.open(&format!("{}/checkout", shop.url)).await?;
     ensure!(browser

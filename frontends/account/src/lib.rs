@@ -13,6 +13,8 @@ mod menu;
 mod pages;
 mod picker;
 mod session;
+#[cfg(feature = "ssr")]
+pub mod ssr;
 
 use mfe_kit::Fragment;
 use wasm_bindgen::prelude::*;
@@ -35,6 +37,16 @@ pub fn mount(element: web_sys::Element, props: JsValue) -> Result<(), JsValue> {
 #[wasm_bindgen]
 pub fn unmount(element: web_sys::Element) {
     mfe_kit::unmount(&element);
+}
+
+/// This build's name (see `mfe-build-id`): server-rendered markup says which build drew
+/// it, and the shell hydrates it only with the same build.
+pub const BUILD: &str = env!("MFE_BUILD");
+
+/// [`BUILD`], for the shell.
+#[wasm_bindgen]
+pub fn build() -> String {
+    BUILD.to_owned()
 }
 
 #[derive(Properties, PartialEq)]

@@ -79,11 +79,30 @@ struct MenuState {
     problem: Option<String>,
 }
 
+/// Who the menu starts with when account-bff rendered it (the key of that answer in the
+/// markup; see `crate::ssr`): from the identity cookie, before `me` is read.
+pub const MENU_IDENTITY: &str = "/api/account/fragments/menu";
+
+/// The answer [`MENU_IDENTITY`] names.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MenuIdentity {
+    /// The signed-in shopper's first name; `None`: a guest.
+    pub first_name: Option<String>,
+}
+
 #[function_component]
 pub fn Menu() -> Html {
-    // Changed in place and drawn with `redraw`: one piece of state, not three hooks.
+    // Changed in place and drawn with `redraw`: one piece of state, not three hooks. A menu
+    // rendered on the server starts as it was drawn there; `me` is read all the same (it
+    // may renew the identity cookie, which an included fragment's answer cannot).
     let state = use_mut_ref(|| MenuState {
-        identity: Identity::Unknown,
+        identity: match mfe_kit::http::take_ready::<MenuIdentity>(MENU_IDENTITY) {
+            Some(Ok(MenuIdentity {
+                first_name: Some(name),
+            })) => Identity::SignedIn(name),
+            Some(Ok(MenuIdentity { first_name: None })) => Identity::Guest,
+            _ => Identity::Unknown,
+        },
         open: false,
         problem: None,
     });

@@ -31,14 +31,7 @@ pub fn note_renewal(me: &Me) {
 
 /// The page's path and query, as a place to come back to.
 pub fn here() -> String {
-    web_sys::window()
-        .map(|window| {
-            let location = window.location();
-            let path = location.pathname().unwrap_or_default();
-            let search = location.search().unwrap_or_default();
-            format!("{path}{search}")
-        })
-        .unwrap_or_default()
+    mfe_kit::browser::page_address()
 }
 
 /// Loads `href` as a new page (a page of another slice, or after a change of identity that

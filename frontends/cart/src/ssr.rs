@@ -52,9 +52,9 @@ pub fn needs(part: &Part) -> Option<Need> {
     }
 }
 
-/// The slot's markup for `part`, its requests answered by `answers`: see `mfe_kit::ssr`.
-/// `None` when it could not be rendered.
-pub fn render(part: &Part, answers: Vec<(String, Answer)>) -> Option<String> {
+/// The slot's markup for `part` on the page at `page` (path and query), its requests
+/// answered by `answers`: see `mfe_kit::ssr`. `None` when it could not be rendered.
+pub fn render(part: &Part, page: &str, answers: Vec<(String, Answer)>) -> Option<String> {
     let props = match part {
         Part::Badge => RootProps {
             view: View::Badge,
@@ -65,5 +65,5 @@ pub fn render(part: &Part, answers: Vec<(String, Answer)>) -> Option<String> {
             route: Some(Route::from_path(path)),
         },
     };
-    mfe_kit::ssr::render::<crate::Root>(props, crate::BUILD, answers)
+    mfe_kit::ssr::render::<crate::Root>(props, page, crate::BUILD, answers)
 }

@@ -33,5 +33,11 @@ pub fn needs(route: &Route) -> Needs {
 /// The main slot's markup for `route`, its requests answered by `answers` (URL → answer):
 /// see `mfe_kit::ssr`. `None` when it could not be rendered.
 pub fn render(route: Route, answers: Vec<(String, Answer)>) -> Option<String> {
-    mfe_kit::ssr::render::<App>(AppProps { route: Some(route) }, crate::BUILD, answers)
+    let page = route.to_href();
+    mfe_kit::ssr::render::<App>(
+        AppProps { route: Some(route) },
+        &page,
+        crate::BUILD,
+        answers,
+    )
 }

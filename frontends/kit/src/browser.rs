@@ -12,3 +12,27 @@ pub fn window() -> Option<web_sys::Window> {
         None
     }
 }
+
+/// The page's address, path and query (`/products?q=tea`): the browser's, or on the server
+/// the page being rendered (see `crate::ssr::render`).
+pub fn page_address() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        window()
+            .map(|window| {
+                let location = window.location();
+                let path = location.pathname().unwrap_or_default();
+                let search = location.search().unwrap_or_default();
+                format!("{path}{search}")
+            })
+            .unwrap_or_default()
+    }
+    #[cfg(all(not(target_arch = "wasm32"), feature = "ssr"))]
+    {
+        crate::ssr::page_address()
+    }
+    #[cfg(all(not(target_arch = "wasm32"), not(feature = "ssr")))]
+    {
+        String::new()
+    }
+}

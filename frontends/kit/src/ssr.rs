@@ -39,6 +39,13 @@ impl Answer {
 thread_local! {
     /// The answers of the render in progress on this thread (see [`render`]).
     static ANSWERS: RefCell<HashMap<String, Answer>> = RefCell::new(HashMap::new());
+    /// The address of the page it is rendered for.
+    static PAGE: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// The address of the page being rendered (see [`crate::browser::page_address`]).
+pub(crate) fn page_address() -> String {
+    PAGE.with(|page| page.borrow().clone())
 }
 
 /// The answer to `url` of the render in progress, if the BFF gave one.
@@ -47,7 +54,8 @@ pub(crate) fn take_answer(url: &str) -> Option<Answer> {
 }
 
 /// Renders component `C` with `props`, its requests answered by `answers` (URL → answer),
-/// into the markup of its slot (see the module docs). `build` names the MFE build (each
+/// into the markup of its slot (see the module docs), for the page at `page` (path and
+/// query: what `browser::page_address` says meanwhile). `build` names the MFE build (each
 /// MFE crate's `BUILD`, from `mfe-build-id`).
 ///
 /// The render runs to its end on this thread before anything else may (it never waits on
@@ -56,6 +64,7 @@ pub(crate) fn take_answer(url: &str) -> Option<Answer> {
 /// the browser, and the server goes on.
 pub fn render<C>(
     props: C::Properties,
+    page: &str,
     build: &str,
     answers: Vec<(String, Answer)>,
 ) -> Option<String>
@@ -64,6 +73,7 @@ where
 {
     let embedded = embed(&answers);
     ANSWERS.with(|current| *current.borrow_mut() = answers.into_iter().collect());
+    PAGE.with(|current| page.clone_into(&mut current.borrow_mut()));
     let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         futures_executor::block_on(
             LocalServerRenderer::<C>::with_props(props)
@@ -72,6 +82,7 @@ where
         )
     }));
     ANSWERS.with(|current| current.borrow_mut().clear());
+    PAGE.with(|current| current.borrow_mut().clear());
     let mut html = rendered.ok()?;
     html.push_str(&format!(
         "<script type=\"application/json\" data-ssr data-build=\"{}\">{embedded}</script>",

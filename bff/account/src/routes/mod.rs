@@ -4,6 +4,7 @@
 //! `Cache-Control: no-store`: no cache between the browser and here may keep one.
 
 mod addresses;
+mod fragments;
 mod me;
 mod profile;
 mod sessions;
@@ -28,6 +29,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 web::get().to(platform::server::healthz),
             )
             .route("/api/account/readyz", web::get().to(readyz))
+            .route(
+                "/api/account/fragments/menu",
+                web::get().to(fragments::menu),
+            )
             .route(account_api::ME_PATH, web::get().to(me::me))
             .route(account_api::SIGN_UP_PATH, web::post().to(sessions::sign_up))
             .route(account_api::SIGN_IN_PATH, web::post().to(sessions::sign_in))

@@ -57,7 +57,7 @@ async fn render(part: Part, request: &HttpRequest, state: &State) -> HttpRespons
         answers.push((need.url(), Answer { status, body }));
     }
     let started = Instant::now();
-    match ssr::render(&part, answers) {
+    match ssr::render(&part, &fragment::page_address(request), answers) {
         Some(html) => fragment::rendered(html, started.elapsed(), BUILD, Audience::Shopper),
         None => fragment::none(BUILD, NotRendered::BrowserOnly),
     }

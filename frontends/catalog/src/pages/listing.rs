@@ -296,7 +296,7 @@ pub fn ListingPage(props: &ListingPageProps) -> Html {
                 <>
                     <ul class="product-grid">
                         { for page.products.iter().take(card_limit).enumerate().map(|(i, card)| {
-                            product_card(card, i < EAGER_IMAGES, card_tag)
+                            product_card(card, i < EAGER_IMAGES, i == 0, card_tag)
                         }) }
                     </ul>
                     { pager(&shown.query, page.paging) }

@@ -3,7 +3,7 @@
 use crate::api;
 use crate::app::Route;
 use crate::components::{
-    product_card::stock_badge,
+    product_card::{stock_badge, FIRST_PRODUCT},
     states::{error_panel, product_missing},
 };
 use catalog_api::{ListingQuery, ProductDetail};
@@ -121,7 +121,7 @@ fn product_view(product: &ProductDetail) -> Html {
                 </div>
                 <div class="product-summary">
                     <a class="product-category" href={category.clone()}>{ &product.category.name }</a>
-                    <h1>{ &product.name }</h1>
+                    <h1 elementtiming={FIRST_PRODUCT}>{ &product.name }</h1>
                     <div class="product-meta">
                         <p class="price">{ &product.price }</p>
                         { stock_badge(&product.stock) }

@@ -1,0 +1,27 @@
+//! `GET /api/account/fragments/menu` — the header's account menu, rendered here with the
+//! account MFE's own components (see `account_mfe::ssr`) for nginx to include in the shell
+//! (SSI): the shopper's first name, or "Sign in". A page request carries the identity cookie
+//! but not the session cookie (scoped to `/api/account/`), so the identity token — checked
+//! with its public key, as every BFF does — says who it is; account-service is not asked.
+//! The MFE reads `me` once it has hydrated the menu (which may renew the cookie).
+
+use crate::startup::State;
+use account_mfe::BUILD;
+use actix_web::{web, HttpRequest, HttpResponse};
+use platform::fragment::{self, Audience, NotRendered};
+use std::time::Instant;
+
+pub async fn menu(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    if !state.live.is_own() {
+        return fragment::none(BUILD, NotRendered::OtherBuildLive);
+    }
+    let first_name = state
+        .verifier
+        .identify(&request)
+        .map(|identity| identity.first_name);
+    let started = Instant::now();
+    match account_mfe::ssr::render_menu(first_name, &fragment::page_address(&request)) {
+        Some(html) => fragment::rendered(html, started.elapsed(), BUILD, Audience::Shopper),
+        None => fragment::none(BUILD, NotRendered::BrowserOnly),
+    }
+}
