@@ -85,7 +85,7 @@ pub fn measure_all() -> Result<()> {
     Ok(())
 }
 
-fn cpu_model() -> String {
+pub(crate) fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
@@ -112,7 +112,7 @@ fn kb(bytes: usize) -> String {
     format!("{:.1} kB", bytes as f64 / 1000.0)
 }
 
-fn sizes(report: &mut String, tools: &Tools) -> Result<()> {
+pub(crate) fn sizes(report: &mut String, tools: &Tools) -> Result<()> {
     let shell = workspace::root().join("shell");
     let shell_files: Vec<_> = ["index.html", "loader.js", "shell.css"]
         .iter()
@@ -442,13 +442,13 @@ fn identity_costs(report: &mut String, stack: &stack::Stack, state: &Path) -> Re
 }
 
 /// wrk's requests/s and p50/p99 latency (ms) for `url`, optionally with a Lua script.
-struct Load {
-    requests_per_second: f64,
-    p50_ms: f64,
-    p99_ms: f64,
+pub(crate) struct Load {
+    pub(crate) requests_per_second: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
 }
 
-fn wrk(url: &str, script: Option<&Path>, seconds: u32) -> Result<Load> {
+pub(crate) fn wrk(url: &str, script: Option<&Path>, seconds: u32) -> Result<Load> {
     let mut command = Command::new("wrk");
     command
         .arg("-t2")

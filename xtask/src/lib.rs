@@ -3,6 +3,7 @@
 //! as `cargo xtask up` does.
 
 pub mod bench;
+pub mod bench_ssr;
 pub mod chromedriver;
 pub mod css_scope;
 pub mod gateway;

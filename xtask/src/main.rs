@@ -36,6 +36,9 @@ cargo xtask <command>
   bench                      measure bundle sizes, throughput and time to first product
                              (writes docs/BENCHMARKS.md)
   bench cart                 only the cart's throughput (printed, docs/ left as they are)
+  bench ssr                  the server-rendered first view: bundle sizes, render times,
+                             pages through nginx, first product visible rendered on the
+                             server and drawn in the browser (its section of docs/BENCHMARKS.md)
   build-mfe <name>           build one micro-frontend (trunk) into target/mfe-build/<name>
   deploy <name>              build one micro-frontend and make it live in var/site — a running
                              shop serves it from the next page load, nothing restarts
@@ -72,6 +75,7 @@ fn run_command() -> Result<()> {
         "load" => load(rest),
         "chaos" => chaos(rest),
         "bench" if rest.first().map(String::as_str) == Some("cart") => xtask::bench::measure_cart(),
+        "bench" if rest.first().map(String::as_str) == Some("ssr") => xtask::bench_ssr::measure(),
         "bench" => xtask::bench::measure_all(),
         "build-mfe" => {
             let tools = tools::ensure(Purpose::Run)?;

@@ -1,7 +1,8 @@
 //! Time until the first product card is visible, cold cache, in headless Chromium.
 //!
 //! `first-product <chromedriver-url> <shop-url> <runs> [plain|slow-phone]` prints one JSON
-//! line: `{"profile": "...", "runs_ms": [...], "median_ms": ...}`. Each run is a new browser
+//! line: `{"profile": "...", "runs_ms": [...], "median_ms": ..., "transferred_bytes": ...}`
+//! (the bytes of the last run, once the page was loaded and quiet). Each run is a new browser
 //! profile (an empty cache). The time is when the first product's name was painted (its
 //! `elementtiming="first-product"`, also for a page rendered on the server, before any
 //! script ran), else the catalog MFE's `catalog:products-visible` performance mark:
@@ -30,13 +31,15 @@ async fn main() -> Result<()> {
         other => bail!("unknown profile {other}"),
     };
     let mut times = vec![];
+    let mut transferred = 0.0;
     let mut waterfall = serde_json::Value::Null;
     for _ in 0..runs {
         let measured = measure(webdriver, url, slow).await;
         // A failed run leaves its browser open; chromedriver would not stop it.
         e2e::close_all_browsers().await;
-        let (time, timeline) = measured?;
+        let (time, bytes, timeline) = measured?;
         times.push(time);
+        transferred = bytes;
         waterfall = timeline;
     }
     let mut sorted = times.clone();
@@ -44,14 +47,14 @@ async fn main() -> Result<()> {
     let median = sorted[sorted.len() / 2];
     println!(
         "{}",
-        serde_json::json!({ "profile": profile, "runs_ms": times, "median_ms": median, "waterfall": waterfall })
+        serde_json::json!({ "profile": profile, "runs_ms": times, "median_ms": median, "transferred_bytes": transferred, "waterfall": waterfall })
     );
     Ok(())
 }
 
 /// The time of the mark, and the last run's waterfall: `[what, start ms, end ms]` for the
 /// page and each resource it loaded before the mark, to see where the time goes.
-async fn measure(webdriver: &str, url: &str, slow: bool) -> Result<(f64, serde_json::Value)> {
+async fn measure(webdriver: &str, url: &str, slow: bool) -> Result<(f64, f64, serde_json::Value)> {
     let (width, height) = if slow { (390, 844) } else { (1280, 900) };
     let browser = Browser::connect(webdriver, (width, height)).await?;
     if slow {
@@ -107,6 +110,24 @@ async fn measure(webdriver: &str, url: &str, slow: bool) -> Result<(f64, serde_j
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
+    // Everything the page transferred once it is loaded and quiet (cold cache: real bytes).
+    let transferred = browser
+        .client()
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\n\
+             const sum = () => {\n\
+               const n = performance.getEntriesByType('navigation')[0];\n\
+               let bytes = n ? n.transferSize : 0;\n\
+               for (const r of performance.getEntriesByType('resource')) bytes += r.transferSize;\n\
+               done(bytes);\n\
+             };\n\
+             const later = () => setTimeout(sum, 1500);\n\
+             if (document.readyState === 'complete') later(); else addEventListener('load', later);",
+            vec![],
+        )
+        .await?
+        .as_f64()
+        .unwrap_or_default();
     let waterfall = browser
         .client()
         .execute(
@@ -121,5 +142,5 @@ async fn measure(webdriver: &str, url: &str, slow: bool) -> Result<(f64, serde_j
         )
         .await?;
     browser.close().await?;
-    Ok((time, waterfall))
+    Ok((time, transferred, waterfall))
 }
