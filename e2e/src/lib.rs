@@ -403,6 +403,16 @@ impl Browser {
         }
     }
 
+    /// Waits until the shell has put `slot` (its `data-slot`) in `state` (its
+    /// `data-state`: `mounted`, `server-rendered`, `fallback`).
+    pub async fn wait_for_slot(&self, slot: &str, state: &str) -> Result<()> {
+        let script = format!("return document.querySelector('[data-slot={slot}]')?.dataset.state;");
+        self.wait_until(&format!("the {slot} slot is {state}"), || async {
+            Ok(self.client.execute(&script, vec![]).await? == state)
+        })
+        .await
+    }
+
     /// How wide the page is, in CSS pixels (wider than the window: it scrolls sideways).
     pub async fn page_width(&self) -> Result<i64> {
         Ok(self

@@ -397,18 +397,7 @@ async fn a_missing_catalog_bundle_shows_the_fallback_while_the_header_renders(
     let browser = shop.browser().await?;
     browser.open(&format!("{rendered}/products")).await?;
     wait_for_cards(&browser, &listing(shop, "").await?).await?;
-    browser
-        .wait_until("the shell keeps the server-rendered page", || async {
-            Ok(browser
-                .client()
-                .execute(
-                    "return document.querySelector('[data-slot=main]').dataset.state;",
-                    vec![],
-                )
-                .await?
-                == "server-rendered")
-        })
-        .await?;
+    browser.wait_for_slot("main", "server-rendered").await?;
     browser.close().await?;
 
     // A page drawn in the browser gets the designed fallback.

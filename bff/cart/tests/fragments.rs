@@ -9,7 +9,6 @@ mod common;
 
 use common::{Shop, Shopper};
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
 
 /// The status and HTML of a fragment, asked as nginx asks: with the shopper's cookies.
 async fn fragment(shopper: &Shopper, path: &str) -> (StatusCode, String) {
@@ -30,15 +29,7 @@ async fn fragment(shopper: &Shopper, path: &str) -> (StatusCode, String) {
     (status, response.text().await.unwrap())
 }
 
-/// The answers the markup carries (its `<script data-ssr>`), by URL.
-fn embedded(html: &str) -> Value {
-    let start = html
-        .rfind("<script type=\"application/json\" data-ssr")
-        .unwrap();
-    let json = &html[start..];
-    let json = &json[json.find('>').unwrap() + 1..json.rfind("</script>").unwrap()];
-    serde_json::from_str(json).unwrap()
-}
+use test_support::fragment::embedded_answers as embedded;
 
 test_support::on_both_databases!(crate::common::spawn_shop =>
     the_badge_and_the_cart_page_are_the_shoppers_own,

@@ -7,7 +7,6 @@
 
 use catalog_api::{ListingPage, ProductDetail};
 use reqwest::StatusCode;
-use serde_json::Value;
 use test_support::catalog::CatalogService;
 use test_support::TestDatabase;
 
@@ -35,15 +34,7 @@ async fn fragment(bff: &str, page: &str) -> Fragment {
     }
 }
 
-/// The answers the markup carries (its `<script data-ssr>`), by URL.
-fn embedded(html: &str) -> Value {
-    let start = html
-        .rfind("<script type=\"application/json\" data-ssr")
-        .unwrap();
-    let json = &html[start..];
-    let json = &json[json.find('>').unwrap() + 1..json.rfind("</script>").unwrap()];
-    serde_json::from_str(json).unwrap()
-}
+use test_support::fragment::embedded_answers as embedded;
 
 async fn json<T: serde::de::DeserializeOwned>(bff: &str, path: &str) -> T {
     let (status, body) = test_support::http::get(&format!("{bff}{path}")).await;

@@ -19,6 +19,7 @@ pub mod account;
 pub mod account_bff;
 pub mod cart;
 pub mod catalog;
+pub mod fragment;
 pub mod http;
 pub mod keys;
 pub mod proxy;

@@ -129,18 +129,7 @@ pub async fn the_first_view_is_hydrated_without_asking_again(shop: &Shop) -> Res
         .open(&format!("{}/products?category={category}", shop.url))
         .await?;
     wait_for_cards(&browser, &in_category).await?;
-    browser
-        .wait_until("the catalog has hydrated its page", || async {
-            Ok(browser
-                .client()
-                .execute(
-                    "return document.querySelector('[data-slot=main]').dataset.state;",
-                    vec![],
-                )
-                .await?
-                == "mounted")
-        })
-        .await?;
+    browser.wait_for_slot("main", "mounted").await?;
     let requests = browser.client().execute(CATALOG_REQUESTS, vec![]).await?;
     ensure!(
         requests == 0,
@@ -191,18 +180,7 @@ pub async fn the_first_view_is_hydrated_without_asking_again(shop: &Shop) -> Res
     browser
         .open(&format!("{}/products/{}", shop.url, product.slug))
         .await?;
-    browser
-        .wait_until("the product page has hydrated", || async {
-            Ok(browser
-                .client()
-                .execute(
-                    "return document.querySelector('[data-slot=main]').dataset.state;",
-                    vec![],
-                )
-                .await?
-                == "mounted")
-        })
-        .await?;
+    browser.wait_for_slot("main", "mounted").await?;
     browser
         .wait_for("button.add-to-cart")
         .await?
@@ -283,22 +261,6 @@ fn urlencode(text: &str) -> String {
         .collect()
 }
 
-/// Waits until the main slot's MFE has taken it over (hydrated or drawn).
-async fn main_slot_mounted(browser: &e2e::Browser) -> Result<()> {
-    browser
-        .wait_until("the main slot is mounted", || async {
-            Ok(browser
-                .client()
-                .execute(
-                    "return document.querySelector('[data-slot=main]').dataset.state;",
-                    vec![],
-                )
-                .await?
-                == "mounted")
-        })
-        .await
-}
-
 /// How many requests of this page went to `path` exactly (path and query).
 async fn requests_to(browser: &e2e::Browser, path: &str) -> Result<u64> {
     let count = browser
@@ -324,7 +286,7 @@ pub async fn the_cart_and_its_badge_are_rendered_for_their_shopper(shop: &Shop) 
     browser
         .open(&format!("{}/products/{}", shop.url, product.slug))
         .await?;
-    main_slot_mounted(&browser).await?;
+    browser.wait_for_slot("main", "mounted").await?;
     browser
         .wait_for("button.add-to-cart")
         .await?
@@ -341,7 +303,7 @@ pub async fn the_cart_and_its_badge_are_rendered_for_their_shopper(shop: &Shop) 
 
     // The cart page arrives with its lines and its badge, and neither asks again.
     browser.open(&format!("{}/cart", shop.url)).await?;
-    main_slot_mounted(&browser).await?;
+    browser.wait_for_slot("main", "mounted").await?;
     ensure!(
         browser
             .text_of(".cart-lines")
@@ -351,18 +313,7 @@ pub async fn the_cart_and_its_badge_are_rendered_for_their_shopper(shop: &Shop) 
         product.name
     );
     // The badge hydrates once the page has drawn (or after a few seconds at most).
-    browser
-        .wait_until("the badge is mounted", || async {
-            Ok(browser
-                .client()
-                .execute(
-                    "return document.querySelector('[data-slot=cart-badge]').dataset.state;",
-                    vec![],
-                )
-                .await?
-                == "mounted")
-        })
-        .await?;
+    browser.wait_for_slot("cart-badge", "mounted").await?;
     for path in ["/api/cart", "/api/cart/mini"] {
         let asked = requests_to(&browser, path).await?;
         ensure!(asked == 0, "the page asked {path} again ({asked} times)");
@@ -514,7 +465,7 @@ pub async fn a_deploy_and_a_rollback_change_what_is_rendered_and_hydrated_togeth
     let browser = shop.browser().await?;
     browser.record_console_errors().await?;
     browser.open(&format!("{url}/products")).await?;
-    main_slot_mounted(&browser).await?;
+    browser.wait_for_slot("main", "mounted").await?;
     wait_for_cards(&browser, &listing(shop, "").await?).await?;
     ensure!(
         requests_to(&browser, "/api/catalog/products").await? == 1,
@@ -526,7 +477,7 @@ pub async fn a_deploy_and_a_rollback_change_what_is_rendered_and_hydrated_togeth
     let rolled_back = Instant::now();
     tokio::time::sleep(Duration::from_millis(2500)).await;
     browser.open(&format!("{url}/products?page=2")).await?;
-    main_slot_mounted(&browser).await?;
+    browser.wait_for_slot("main", "mounted").await?;
     wait_for_cards(&browser, &listing(shop, "?page=2").await?).await?;
     ensure!(
         requests_to(&browser, "/api/catalog/products").await? == 0,
