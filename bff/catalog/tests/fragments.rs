@@ -121,10 +121,11 @@ async fn nothing_is_rendered_while_the_catalog_is_unavailable() {
     }
 }
 
-/// After a deploy (or a rollback) made another catalog build live, this BFF's markup is not
-/// what the live bundle draws: it renders nothing until its own build is live again.
+/// After a deploy (or a rollback) made another catalog build live, a BFF's markup is not
+/// what the live bundle draws: it renders nothing until its own build is live again. Two
+/// replicas on one manifest (as during a rolling update) follow it each on their own.
 #[tokio::test]
-async fn only_the_live_build_is_rendered() {
+async fn only_the_live_build_is_rendered_by_every_replica() {
     let service = test_support::catalog::spawn_service(TestDatabase::Sqlite)
         .await
         .unwrap();
@@ -140,26 +141,39 @@ async fn only_the_live_build_is_rendered() {
         .unwrap()
     };
     publish(catalog_mfe::BUILD);
-    let bff = test_support::RunningServer::spawn(
-        catalog_bff::startup::Application::build(catalog_bff::configuration::Configuration {
-            mfe_manifest: Some(manifest.clone()),
-            ..test_support::catalog::bff_configuration(&service.address)
-        })
-        .unwrap()
-        .server,
-    )
-    .address;
-    assert_eq!(fragment(&bff, "/products").await.status, StatusCode::OK);
+    let replica = || {
+        test_support::RunningServer::spawn(
+            catalog_bff::startup::Application::build(catalog_bff::configuration::Configuration {
+                mfe_manifest: Some(manifest.clone()),
+                ..test_support::catalog::bff_configuration(&service.address)
+            })
+            .unwrap()
+            .server,
+        )
+        .address
+    };
+    let replicas = [replica(), replica()];
+    let statuses = || async {
+        let mut statuses = Vec::new();
+        for bff in &replicas {
+            let rendered = fragment(bff, "/products").await;
+            assert_eq!(
+                rendered.html.contains("data-ssr"),
+                rendered.status == StatusCode::OK
+            );
+            statuses.push(rendered.status);
+        }
+        statuses
+    };
+    assert_eq!(statuses().await, [StatusCode::OK; 2]);
 
     publish("another-build");
-    // Read again within a second.
+    // Each reads the manifest again within a second.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let rendered = fragment(&bff, "/products").await;
-    assert_eq!(rendered.status, StatusCode::NOT_FOUND);
-    assert!(!rendered.html.contains("data-ssr"));
+    assert_eq!(statuses().await, [StatusCode::NOT_FOUND; 2]);
 
     publish(catalog_mfe::BUILD);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    assert_eq!(fragment(&bff, "/products").await.status, StatusCode::OK);
+    assert_eq!(statuses().await, [StatusCode::OK; 2]);
     let _ = std::fs::remove_dir_all(&dir);
 }
