@@ -11,7 +11,7 @@
 
 use crate::api::{self, Credentials};
 use crate::app::{go_on, sign_in_href, sign_up_href};
-use crate::components::states::{error_panel, skeleton, Fetch};
+use crate::components::states::{error_panel, Fetch};
 use crate::components::{
     error_summary, field_id, on_typing, reveal_button, submit_button, text_field, use_focus,
     Extras, Field,
@@ -216,11 +216,12 @@ pub fn AuthPage(props: &AuthProps) -> Html {
     };
     let other = mode.other_href(props.next.as_deref());
 
+    // The form shows at once, while `me` is asked: it needs nothing from the answer, and
+    // a placeholder it replaced would move the page under the shopper's eyes.
     let body = match &me {
-        Fetch::Loading => skeleton("Loading…", screen.fields.len()),
         Fetch::Failed(error) => error_panel(error, "this form", &retry),
         Fetch::Loaded(me) if me.signed_in() => html! {},
-        Fetch::Loaded(_) => {
+        Fetch::Loading | Fetch::Loaded(_) => {
             let form = form.borrow();
             let shown = *shown.borrow();
             // The email cannot be used (it has an account, and that is not its password):

@@ -89,12 +89,16 @@ fn mark_products_visible() {
     }
 }
 
-/// Whether the window has room for the filters beside the grid.
+/// Whether the window has room for the filters beside the grid. A media query, not
+/// `innerWidth`: reading that lays the page out at once, in the middle of hydrating it.
 fn is_wide() -> bool {
     mfe_kit::browser::window()
-        .and_then(|w| w.inner_width().ok())
-        .and_then(|w| w.as_f64())
-        .is_none_or(|width| width > 720.0)
+        .and_then(|w| {
+            w.match_media("not all and (max-width: 720px)")
+                .ok()
+                .flatten()
+        })
+        .is_none_or(|query| query.matches())
 }
 
 /// A listing that arrived, with the query it answers.
