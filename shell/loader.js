@@ -7,6 +7,10 @@
 //    failed (or after HEADER_DELAY_MS), so they never take bandwidth or the main thread
 //    from the page.
 //    A header fragment of the main slot's own MFE comes with it: same bundle, no cost.
+//    A header fragment its BFF rendered is already right: it is made live (hydrated) only
+//    on the shopper's first interaction with the page, when another MFE wants to talk to
+//    its MFE (`mfe:want`, sent by mfe-kit's `when_ready`), or when it is clicked — that
+//    click is given again once it is live. A page nobody touches loads one bundle.
 // 4. mounts each MFE into its slot, or shows that slot's designed fallback when the MFE is
 //    missing, fails to load, throws, or crashes. The rest of the page keeps working.
 //    Before a slot's content is replaced (a fallback, a new mount), the MFE that had it
@@ -102,6 +106,12 @@ function load(name, entry) {
   return bundles[name];
 }
 
+// Lets the browser handle input and paint before going on.
+function yieldToMain() {
+  if (globalThis.scheduler?.yield) return globalThis.scheduler.yield();
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 // Takes `slot` back from the MFE that mounted into it, if any. A module without `unmount`,
 // or one that throws (a crashed instance may), does not stop the shell. Hosts nested in it
 // are taken back first: a crashed MFE cannot send their `mfe:unnest`.
@@ -173,7 +183,9 @@ function fill(slot, manifest, extra = {}, wanted = () => true) {
   };
   const patience = setTimeout(() => wanted() && !rendered && (slot.dataset.state || fallback(slot, name)), PATIENCE_MS);
   return load(name, entry)
-    .then((module) => {
+    .then(async (module) => {
+      // Starting the wasm and drawing (or hydrating) the slot are two tasks, not one long one.
+      await yieldToMain();
       if (!wanted()) return;
       if (crashed[name]) return fallback(slot, name);
       if (rendered && rendered.isConnected && module.build?.() !== rendered.dataset.build) {
@@ -219,6 +231,42 @@ function nest(host, manifest) {
   return fill(host, manifest, { data }, () => nested.get(host) === token);
 }
 
+// What counts as the shopper's first interaction with the page (see 3. above).
+const INTERACTIONS = ['pointerdown', 'pointermove', 'touchstart', 'keydown', 'wheel'];
+
+// Makes the server-rendered header slots `waiting` live when they are wanted (see 3.):
+// all of them on the first interaction, once `mayLoad` (the main slot settled); one MFE's
+// at once when another MFE wants it or one of its buttons is clicked.
+function hydrateWhenWanted(waiting, manifest, mayLoad) {
+  if (!waiting.length) return;
+  const started = new Map();
+  const start = (slot) => {
+    if (!started.has(slot)) started.set(slot, fill(slot, manifest));
+    return started.get(slot);
+  };
+  const onInteraction = () => {
+    for (const type of INTERACTIONS) window.removeEventListener(type, onInteraction, true);
+    mayLoad.then(() => waiting.forEach(start));
+  };
+  for (const type of INTERACTIONS) {
+    window.addEventListener(type, onInteraction, { capture: true, passive: true });
+  }
+  window.addEventListener('mfe:want', (event) => {
+    for (const slot of waiting) if (slot.dataset.mfe === event.detail) start(slot);
+  });
+  for (const slot of waiting) {
+    // Links work as they are; a button does nothing until its MFE is live.
+    slot.addEventListener('click', (event) => {
+      const button = event.target instanceof Element && event.target.closest('button');
+      if (!button || slot.dataset.state === 'mounted') return;
+      event.preventDefault();
+      start(slot)
+        .then(yieldToMain) // the MFE's listeners are in place once it has drawn
+        .then(() => slot.dataset.state === 'mounted' && button.isConnected && button.click());
+    });
+  }
+}
+
 if (!main.dataset.mfe) {
   document.title = 'Page not found · Copperleaf Market';
   fallback(main);
@@ -253,9 +301,12 @@ manifestRead.then((manifest) => {
     mainSettled,
     new Promise((resolve) => setTimeout(resolve, HEADER_DELAY_MS)),
   ]);
+  const rendered = [];
   for (const slot of slots) {
     if (slot === main) continue;
     if (slot.dataset.mfe === mainName) fill(slot, manifest);
+    else if (serverRendered(slot)) rendered.push(slot);
     else headersMayLoad.then(() => fill(slot, manifest));
   }
+  hydrateWhenWanted(rendered, manifest, headersMayLoad);
 });

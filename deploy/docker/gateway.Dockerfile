@@ -31,7 +31,7 @@ COPY nginx/security-headers.conf /etc/storefront/security-headers.conf
 # the probes', always) where the configurations include them, then runs nginx.
 COPY --chmod=0755 nginx/gateway-entrypoint.sh /usr/local/bin/storefront-gateway
 COPY shell/index.html /srv/site/index.html
-COPY shell/loader.js shell/shell.css shell/favicon.svg deploy/gateway/header-slots.html /srv/site/shell/
+COPY shell/loader.js shell/shell.css shell/favicon.svg deploy/gateway/header-slots.html deploy/gateway/header-styles.html /srv/site/shell/
 
 EXPOSE 8080
 USER 65532:65532

@@ -27,7 +27,7 @@ use account::{
 use ssr::{
     a_deploy_and_a_rollback_change_what_is_rendered_and_hydrated_together,
     a_down_or_slow_catalog_bff_leaves_the_page_to_the_browser,
-    the_cart_and_its_badge_are_rendered_for_their_shopper,
+    header_fragments_come_alive_when_wanted, the_cart_and_its_badge_are_rendered_for_their_shopper,
     the_catalog_works_as_html_without_javascript, the_first_view_is_hydrated_without_asking_again,
 };
 
@@ -83,6 +83,7 @@ fn main() {
         the_first_view_is_hydrated_without_asking_again,
         a_down_or_slow_catalog_bff_leaves_the_page_to_the_browser,
         the_cart_and_its_badge_are_rendered_for_their_shopper,
+        header_fragments_come_alive_when_wanted,
         a_deploy_and_a_rollback_change_what_is_rendered_and_hydrated_together,
     ]
     .into_iter()

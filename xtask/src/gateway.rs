@@ -259,14 +259,15 @@ pub fn container_files() -> Result<Vec<(&'static str, String)>> {
             container.render()?
         ))
     };
-    Ok(vec![
+    let mut files = vec![
         (Container::Edge.file_name(), generated(Container::Edge)?),
         (
             Container::BehindIngress.file_name(),
             generated(Container::BehindIngress)?,
         ),
-        ("header-slots.html", slices::header_slots_html()),
-    ])
+    ];
+    files.extend(slices::shell_includes());
+    Ok(files)
 }
 
 /// `deploy/gateway/`.
@@ -832,7 +833,9 @@ mod tests {
                 assert!(
                     body.contains("try_files /index.html")
                         || body.starts_with("= /index.html")
-                        || body.starts_with("= /shell/header-slots.html {\n            internal;"),
+                        || body.starts_with(
+                            "~ ^/shell/header-(?:slots|styles)\\.html$ {\n            internal;"
+                        ),
                     "SSI outside the shell: location {body}"
                 );
             }

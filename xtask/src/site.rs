@@ -45,12 +45,14 @@ impl ManifestEntry {
     /// `<link>`s that start downloading this version's JS and wasm, and its stylesheets;
     /// they match the shell loader's `import()`, `fetch()` and stylesheet, so nothing is
     /// fetched twice. The stylesheets are applied at once: the main slot's markup may have
-    /// been rendered on the server, and must not be shown unstyled.
+    /// been rendered on the server, and must not be shown unstyled. The JS and wasm come at
+    /// low priority: the page the server rendered needs only its HTML, CSS and images to be
+    /// seen, and a page drawn in the browser needs its CSS before anything anyway.
     pub fn preload_hints(&self, name: &str) -> String {
         let base = format!("/mfe/{name}/{}/", self.version);
         let mut html = format!(
-            "<link rel=\"modulepreload\" href=\"{base}{}\">\n\
-             <link rel=\"preload\" href=\"{base}{}\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n",
+            "<link rel=\"modulepreload\" href=\"{base}{}\" fetchpriority=\"low\">\n\
+             <link rel=\"preload\" href=\"{base}{}\" as=\"fetch\" type=\"application/wasm\" crossorigin fetchpriority=\"low\">\n",
             self.descriptor.js, self.descriptor.wasm
         );
         html.push_str(&self.stylesheets(name));
@@ -114,8 +116,9 @@ impl Site {
     }
 
     /// Copies the shell (`shell/`) into place: `index.html` at the root, the rest under
-    /// `/shell/`, plus its header slots written from the slice table
-    /// (`/shell/header-slots.html`). Each file is replaced atomically.
+    /// `/shell/`, plus its header slots and their stylesheets written from the slice table
+    /// (`/shell/header-slots.html`, `/shell/header-styles.html`). Each file is replaced
+    /// atomically.
     pub fn install_shell(&self) -> Result<()> {
         let shell = workspace::root().join("shell");
         std::fs::create_dir_all(self.root.join("shell"))?;
@@ -131,10 +134,10 @@ impl Site {
             };
             write_atomically(&target, &std::fs::read(&path)?)?;
         }
-        write_atomically(
-            &self.root.join("shell").join("header-slots.html"),
-            crate::slices::header_slots_html().as_bytes(),
-        )
+        for (file, html) in crate::slices::shell_includes() {
+            write_atomically(&self.root.join("shell").join(file), html.as_bytes())?;
+        }
+        Ok(())
     }
 
     /// Publishes the build in `build` as MFE `name` and makes it live. Returns its version.
@@ -227,7 +230,8 @@ impl Site {
                 entry.stylesheets(name).as_bytes(),
             )?;
         }
-        write_atomically(&self.manifest_path(), &serde_json::to_vec_pretty(manifest)?)
+        // Compact: every page carries it (the shell inlines it).
+        write_atomically(&self.manifest_path(), &serde_json::to_vec(manifest)?)
     }
 
     /// Waits for this publisher's turn to change the site; the turn ends when the

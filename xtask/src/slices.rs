@@ -175,35 +175,58 @@ impl Slice {
     }
 }
 
+/// The files the shell includes from `/shell/` that the slice table writes.
+pub fn shell_includes() -> [(&'static str, String); 2] {
+    [
+        ("header-slots.html", header_slots_html()),
+        ("header-styles.html", header_styles_html()),
+    ]
+}
+
+/// Whether `slice`'s BFF renders its header fragments into the page.
+fn renders_header(slice: &Slice) -> bool {
+    slice.built && slice.server_rendered && !slice.header.is_empty()
+}
+
 /// The shell's header slots, one per header fragment of every slice: the markup
 /// `/shell/header-slots.html` holds, which the shell includes (SSI). A server-rendering
 /// slice's slot includes its fragment as its BFF renders it for this shopper (empty when it
-/// does not, in time: the MFE then draws it in the browser), after its MFE's stylesheets.
+/// does not, in time: the MFE then draws it in the browser).
 pub fn header_slots_html() -> String {
     let mut html = String::new();
     for slice in SLICES {
         for (slot, fragment) in slice.header {
-            let (styles, rendered) = if slice.built && slice.server_rendered {
-                (
-                    format!(
-                        "<!--# include virtual=\"/mfe/{}/styles.html\" -->",
-                        slice.name
-                    ),
-                    format!(
-                        "<!--# include virtual=\"/_fragments/{}/{fragment}\" -->",
-                        slice.name
-                    ),
+            let rendered = if renders_header(slice) {
+                format!(
+                    "<!--# include virtual=\"/_fragments/{}/{fragment}\" -->",
+                    slice.name
                 )
             } else {
-                (String::new(), String::new())
+                String::new()
             };
             html.push_str(&format!(
-                "{styles}<div class=\"slot header-slot\" data-slot=\"{slot}\" data-mfe=\"{}\" data-fragment=\"{fragment}\" data-label=\"{}\">{rendered}</div>\n",
+                "<div class=\"slot header-slot\" data-slot=\"{slot}\" data-mfe=\"{}\" data-fragment=\"{fragment}\" data-label=\"{}\">{rendered}</div>\n",
                 slice.name, slice.label
             ));
         }
     }
     html
+}
+
+/// The stylesheets of the MFEs whose header fragments are rendered on the server: what
+/// `/shell/header-styles.html` holds, which the shell includes in its `<head>` (SSI), so
+/// the header is laid out once, with them, and never shifts when they arrive.
+pub fn header_styles_html() -> String {
+    SLICES
+        .iter()
+        .filter(|slice| renders_header(slice))
+        .map(|slice| {
+            format!(
+                "<!--# include virtual=\"/mfe/{}/styles.html\" -->\n",
+                slice.name
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -274,5 +297,23 @@ mod tests {
         let cart = html.find("data-slot=\"cart-badge\"").unwrap();
         assert!(account < cart);
         assert!(html.contains("data-mfe=\"cart\" data-fragment=\"badge\" data-label=\"The cart\""));
+    }
+
+    #[test]
+    fn the_stylesheets_of_rendered_header_fragments_go_into_the_head() {
+        let styles = header_styles_html();
+        assert!(!header_slots_html().contains("styles.html"));
+        for slice in SLICES {
+            assert_eq!(
+                styles.contains(&format!("/mfe/{}/styles.html", slice.name)),
+                renders_header(slice),
+                "{}",
+                slice.name
+            );
+        }
+        let shell =
+            std::fs::read_to_string(crate::workspace::root().join("shell/index.html")).unwrap();
+        let head = &shell[..shell.find("</head>").unwrap()];
+        assert!(head.contains("<!--# include virtual=\"/shell/header-styles.html\" -->"));
     }
 }

@@ -11,7 +11,7 @@ use e2e::{Browser, Shop};
 const PASSWORD: &str = "a long enough passphrase";
 
 /// An email nobody has used in this test run.
-fn new_email(who: &str) -> String {
+pub fn new_email(who: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())

@@ -524,3 +524,70 @@ pub async fn a_deploy_and_a_rollback_change_what_is_rendered_and_hydrated_togeth
     eprintln!("during the deploy and the rollback: {rendered} pages rendered by the live build, {drawn} left to the browser, none by another build");
     Ok(())
 }
+
+/// How many scripts and wasm modules this page loaded from under `arguments[0]`.
+const CODE_FROM: &str = "return performance.getEntriesByType('resource')\
+    .filter((entry) => entry.name.includes(arguments[0]) && /\\.(js|wasm)$/.test(entry.name))\
+    .length;";
+
+/// The header comes rendered for its shopper, and its MFEs load only when wanted: not for
+/// a page nobody touches, at once for a click on one of its buttons (given again once the
+/// menu is live), and with the first interaction for the rest.
+pub async fn header_fragments_come_alive_when_wanted(shop: &Shop) -> Result<()> {
+    let browser = shop.browser().await?;
+    browser.record_console_errors().await?;
+    crate::account::sign_up(
+        shop,
+        &browser,
+        "Ida Rhodes",
+        &crate::account::new_email("ida"),
+    )
+    .await?;
+    browser.open(&format!("{}/products", shop.url)).await?;
+    browser.wait_for_slot("main", "mounted").await?;
+    ensure!(crate::account::menu_text(&browser).await? == "Ida");
+    // Longer than the shell waits for a page's first screen before its header's turn.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for bundle in ["/mfe/account/", "/mfe/cart/"] {
+        let asked = browser
+            .client()
+            .execute(CODE_FROM, vec![serde_json::json!(bundle)])
+            .await?;
+        ensure!(
+            asked == 0,
+            "{bundle} was loaded before anyone touched the page"
+        );
+    }
+
+    // The menu's button works from the first click.
+    browser
+        .wait_for("[data-slot=account-menu] .menu-button")
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_until("the account menu opens", || async {
+            Ok(browser
+                .wait_for("[data-slot=account-menu] .menu-button")
+                .await?
+                .attr("aria-expanded")
+                .await?
+                .as_deref()
+                == Some("true"))
+        })
+        .await?;
+    ensure!(
+        browser
+            .wait_for("[data-slot=account-menu] .menu-panel")
+            .await?
+            .is_displayed()
+            .await?,
+        "the account menu's panel is not shown"
+    );
+    browser.wait_for_slot("account-menu", "mounted").await?;
+    // That click was the first interaction: the cart's badge comes alive too.
+    browser.wait_for_slot("cart-badge", "mounted").await?;
+    let errors = browser.console_errors().await?;
+    ensure!(errors.is_empty(), "console errors: {errors:?}");
+    browser.close().await
+}

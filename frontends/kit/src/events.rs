@@ -14,11 +14,13 @@
 //! | `account:signed-out`  | account | `{}`                                      | the shopper signed out: they are a guest everywhere now |
 //! | `account:address-selected` | account | `{ "address": { "name", "line1", "line2", "postalCode", "city", "country" } }` or `{ "address": null }` | the address picker's choice (`null`: the shopper will type a new one) |
 //! | `<owner>:ready`       | owner   | `{}`                                      | `owner`'s listeners are in place (see [`announce_ready`]) |
+//! | `mfe:want`            | any     | `"cart"` (the owner's name)               | to the shell: make `owner`'s fragments live now (see [`when_ready`]) |
 //!
 //! Header fragments load after the main slot, so a page may want to talk to an MFE that is
 //! not listening yet. The owner calls [`announce_ready`] once its listeners are set up; a
 //! sender wraps its `dispatch` in [`when_ready`], which runs at once if the owner is ready
-//! and otherwise waits for `<owner>:ready`. Readiness is kept on `<html>` as
+//! and otherwise waits for `<owner>:ready` — and asks the shell for the owner (`mfe:want`):
+//! a header fragment rendered on the server is made live only when wanted. Readiness is kept on `<html>` as
 //! `data-ready-<owner>`, the one piece of state every MFE on the page can see.
 
 use crate::from_js::from_js;
@@ -156,15 +158,23 @@ pub fn when_ready(owner: &str, then: impl FnOnce() + 'static) -> Option<EventLis
     }
     let window = crate::browser::window()?;
     let mut then = Some(then);
-    Some(EventListener::new(
-        &window,
-        format!("{owner}:ready"),
-        move |_| {
-            if let Some(then) = then.take() {
-                then();
-            }
-        },
-    ))
+    let listener = EventListener::new(&window, format!("{owner}:ready"), move |_| {
+        if let Some(then) = then.take() {
+            then();
+        }
+    });
+    want(&window, owner);
+    Some(listener)
+}
+
+/// Asks the shell to make `owner`'s fragments on this page live now: a header fragment its
+/// BFF rendered is otherwise hydrated only on the shopper's first interaction.
+fn want(window: &web_sys::Window, owner: &str) {
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(&JsValue::from_str(owner));
+    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("mfe:want", &init) {
+        let _ = window.dispatch_event(&event);
+    }
 }
 
 /// Sends `event` to every MFE on the page.
