@@ -303,6 +303,16 @@ async fn add_to_cart_sends_the_product_and_quantity_to_the_cart(shop: &Shop) -> 
         .click()
         .await?;
 
+    // Sent once the cart listens (its badge, rendered on the server, comes alive for it).
+    browser
+        .wait_until("the page sends the add", || async {
+            Ok(browser
+                .client()
+                .execute("return window.__sent.length > 0;", vec![])
+                .await?
+                == true)
+        })
+        .await?;
     let sent = browser
         .client()
         .execute("return window.__sent;", vec![])
@@ -456,6 +466,13 @@ async fn a_crashing_or_failing_mfe_is_replaced_by_its_fallback(shop: &Shop) -> R
     )?;
     let browser = shop.browser().await?;
     browser.open(&faulty).await?;
+    // The header came rendered: its MFEs load on the shopper's first interaction.
+    browser.wait_for_slot("main", "mounted").await?;
+    browser
+        .wait_for("footer.site-footer p")
+        .await?
+        .click()
+        .await?;
     browser
         .wait_until("the crashed cart badge shows its fallback", || async {
             Ok(browser
@@ -471,7 +488,8 @@ async fn a_crashing_or_failing_mfe_is_replaced_by_its_fallback(shop: &Shop) -> R
     browser.wait_for("li.product-card:not(.skeleton)").await?;
 
     // The shell told the cart which fragment to draw, took the slot back before showing
-    // the fallback, and loaded the header bundles only once the main slot was mounted.
+    // the fallback, and loaded the header bundles only once the main slot was mounted (and
+    // the page was touched).
     let seen = browser
         .client()
         .execute(
