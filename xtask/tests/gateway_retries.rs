@@ -3,7 +3,8 @@
 //! each request it receives (as a replica killed while it holds a request), one is not
 //! there at all. Proves which requests nginx moves on to a live replica and which it never
 //! repeats, for the BFFs' locations and the local service balancers alike; and that only
-//! the shop's own host names are served and a client's `Forwarded` never reaches a BFF.
+//! the shop's own host names are served and a client's `Forwarded` never reaches a BFF;
+//! and which fragments nginx keeps.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -461,5 +462,48 @@ fn only_the_shops_own_host_names_are_served_and_a_clients_forwarded_is_dropped()
     assert_eq!(
         received.headers.get("host").map(String::as_str),
         Some(format!("127.0.0.1:{port}").as_str())
+    );
+}
+
+/// A shopper's header fragments are rendered for them on every page; a page request with
+/// no cookie at all is nobody's (no cart, no identity), so its fragments are kept a second
+/// and shared, like the catalog's — per page, since "Sign in" comes back to it.
+#[test]
+fn only_the_fragments_of_a_request_without_cookies_are_kept() {
+    let scratch = Scratch::new("fragment-cache");
+    std::fs::write(
+        scratch.0.join("site/index.html"),
+        "<!doctype html>\n<!--# include virtual=\"/_fragments/cart/badge\" -->\n\
+         <!--# include virtual=\"/_fragments/account/menu\" -->\n",
+    )
+    .unwrap();
+    let catalog = StandIn::start("catalog", Behaviour::Answers);
+    let others = StandIn::start("others", Behaviour::Answers);
+    let (_nginx, port) = gateway(&scratch, &[&catalog], &others, BTreeMap::new());
+    let rendered = || {
+        others
+            .paths("GET")
+            .iter()
+            .filter(|path| path.contains("/fragments/"))
+            .count()
+    };
+
+    for _ in 0..3 {
+        let page = request(port, "GET", "/products", &[]);
+        assert_eq!(page.status, 200);
+        assert_eq!(page.body.matches("\"replica\":\"others\"").count(), 2);
+    }
+    assert_eq!(rendered(), 2, "each fragment rendered once for three pages");
+    for n in 0..3 {
+        let cookie = format!("cart_id={n}");
+        let page = request(port, "GET", "/products", &[("Cookie", &cookie)]);
+        assert_eq!(page.body.matches("\"replica\":\"others\"").count(), 2);
+    }
+    assert_eq!(rendered(), 2 + 6, "a shopper's fragments were kept");
+    request(port, "GET", "/products?category=books", &[]);
+    assert_eq!(
+        rendered(),
+        8 + 2,
+        "another page was given this page's fragments"
     );
 }
