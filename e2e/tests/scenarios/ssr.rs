@@ -194,6 +194,17 @@ pub async fn the_first_view_is_hydrated_without_asking_again(shop: &Shop) -> Res
                 .is_ok_and(|count| count.contains('1')))
         })
         .await?;
+
+    // The sign-in page comes rendered (its form needs no answer) and hydrates.
+    let sign_in = format!("{}{}", shop.url, account_api::SIGN_IN_PAGE);
+    let page = reqwest::get(&sign_in).await?.text().await?;
+    ensure!(
+        main_slot(&page).contains("auth-form"),
+        "the sign-in page was not rendered on the server"
+    );
+    browser.open(&sign_in).await?;
+    browser.wait_for_slot("main", "mounted").await?;
+    browser.wait_for("form.auth-form [name=email]").await?;
     let errors = browser.console_errors().await?;
     ensure!(errors.is_empty(), "console errors: {errors:?}");
     browser.close().await
@@ -360,6 +371,24 @@ pub async fn the_cart_and_its_badge_are_rendered_for_their_shopper(shop: &Shop) 
             .await?,
         "a loading state shows without JavaScript"
     );
+    // The sign-in page arrives drawn, and says that signing in needs JavaScript (its form,
+    // which would post nowhere, is not shown).
+    browser
+        .open(&format!("{}{}", shop.url, account_api::SIGN_IN_PAGE))
+        .await?;
+    ensure!(browser
+        .text_of("main .auth .without-scripts")
+        .await?
+        .contains("needs JavaScript"));
+    ensure!(
+        !browser
+            .wait_for("main form.auth-form")
+            .await?
+            .is_displayed()
+            .await?,
+        "the sign-in form shows without JavaScript"
+    );
+    browser.screenshot("sign-in-without-javascript").await?;
     browser.close().await
 }
 

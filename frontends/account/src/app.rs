@@ -263,15 +263,11 @@ pub fn is_account_page(path: &str) -> bool {
     path == ACCOUNT_PAGE || path.starts_with("/account/")
 }
 
+/// The page's route: the browser's address, or on the server the page being rendered.
 fn current_route() -> Route {
-    web_sys::window()
-        .map(|window| window.location())
-        .map_or(Route::NotFound, |location| {
-            Route::from_location(
-                &location.pathname().unwrap_or_default(),
-                &location.search().unwrap_or_default(),
-            )
-        })
+    let address = mfe_kit::browser::page_address();
+    let (path, query) = address.split_at(address.find('?').unwrap_or(address.len()));
+    Route::from_location(path, query)
 }
 
 /// The account page: reads the URL and shows the matching screen.

@@ -4,6 +4,11 @@
 //! but not the session cookie (scoped to `/api/account/`), so the identity token — checked
 //! with its public key, as every BFF does — says who it is; account-service is not asked.
 //! The MFE reads `me` once it has hydrated the menu (which may renew the cookie).
+//!
+//! `GET /api/account/fragments/page/<path>` — the main slot of the sign-in and sign-up
+//! pages: their form, the same for everyone (`me` is asked once hydrated). The other
+//! account pages show the session's data, which a page request does not carry: their MFE
+//! draws them in the browser.
 
 use crate::startup::State;
 use account_mfe::BUILD;
@@ -22,6 +27,27 @@ pub async fn menu(request: HttpRequest, state: web::Data<State>) -> HttpResponse
     let started = Instant::now();
     match account_mfe::ssr::render_menu(first_name, &fragment::page_address(&request)) {
         Some(html) => fragment::rendered(html, started.elapsed(), BUILD, Audience::Shopper),
+        None => fragment::none(BUILD, NotRendered::BrowserOnly),
+    }
+}
+
+pub async fn page(
+    path: web::Path<String>,
+    request: HttpRequest,
+    state: web::Data<State>,
+) -> HttpResponse {
+    if !state.live.is_own() {
+        return fragment::none(BUILD, NotRendered::OtherBuildLive);
+    }
+    let query = request.query_string();
+    let page = if query.is_empty() {
+        format!("/{path}")
+    } else {
+        format!("/{path}?{query}")
+    };
+    let started = Instant::now();
+    match account_mfe::ssr::render_page(&page) {
+        Some(html) => fragment::rendered(html, started.elapsed(), BUILD, Audience::Anyone),
         None => fragment::none(BUILD, NotRendered::BrowserOnly),
     }
 }

@@ -33,6 +33,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 "/api/account/fragments/menu",
                 web::get().to(fragments::menu),
             )
+            .route(
+                "/api/account/fragments/page/{path:.*}",
+                web::get().to(fragments::page),
+            )
             .route(account_api::ME_PATH, web::get().to(me::me))
             .route(account_api::SIGN_UP_PATH, web::post().to(sessions::sign_up))
             .route(account_api::SIGN_IN_PATH, web::post().to(sessions::sign_in))

@@ -247,7 +247,9 @@ pub fn AuthPage(props: &AuthProps) -> Html {
                 text_field(screen.form_id, field, &form, extras)
             };
             html! {
-                <form class="auth-form" novalidate=true {oninput} {onchange} {onsubmit} aria-labelledby="auth-title">
+                // POST: without JavaScript (a page rendered on the server) a submitted form
+                // must never put the password in an address.
+                <form class="auth-form" method="post" novalidate=true {oninput} {onchange} {onsubmit} aria-labelledby="auth-title">
                     { error_summary(screen.form_id, screen.refused, &form) }
                     { for screen.fields.iter().map(field) }
                     { submit_button(screen.submit, screen.sending, form.sending) }
@@ -261,6 +263,7 @@ pub fn AuthPage(props: &AuthProps) -> Html {
             <div class="auth-card">
                 <h1 id="auth-title" class="account-heading">{ screen.title }</h1>
                 <p class="auth-intro">{ screen.intro }</p>
+                <p class="without-scripts">{ "Signing in needs JavaScript: please turn it on." }</p>
                 { body }
                 <p class="auth-switch">
                     { screen.switch_question }
