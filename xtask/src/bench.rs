@@ -50,14 +50,7 @@ pub fn measure_all() -> Result<()> {
     step("measuring MFE build times (cold: empty target dir; warm: one file touched)");
     build_times(&mut report, &tools)?;
 
-    let state = workspace::var_dir().join("bench");
-    let stack = stack::start(
-        &tools,
-        &stack::Options {
-            profile: Profile::Release,
-            ..stack::Options::new(free_port()?, &state)
-        },
-    )?;
+    let (stack, state) = release_stack(&tools, "bench")?;
     step("measuring listing throughput");
     throughput(&mut report, &stack)?;
     step("measuring time to the first product card in headless Chromium");
@@ -692,6 +685,23 @@ fn first_product(
     before.stop(Duration::from_secs(5));
     chromedriver.stop(Duration::from_secs(5));
     Ok(())
+}
+
+/// The shop in release builds on a free port, its state in `var/<name>`: what benchmarks
+/// measure. Returns it and that state directory.
+pub fn release_stack(
+    tools: &crate::tools::Tools,
+    name: &str,
+) -> Result<(stack::Stack, std::path::PathBuf)> {
+    let state = workspace::var_dir().join(name);
+    let stack = stack::start(
+        tools,
+        &stack::Options {
+            profile: Profile::Release,
+            ..stack::Options::new(free_port()?, &state)
+        },
+    )?;
+    Ok((stack, state))
 }
 
 #[cfg(test)]

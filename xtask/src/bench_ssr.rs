@@ -11,8 +11,8 @@
 //!   transferred.
 
 use crate::bench::{self, wrk};
-use crate::process::{cargo, free_port, output, run};
-use crate::stack::{self, Profile};
+use crate::process::{cargo, output, run};
+use crate::stack;
 use crate::tools::{self, step, Purpose};
 use crate::workspace;
 use anyhow::{Context, Result};
@@ -43,14 +43,7 @@ pub fn measure() -> Result<()> {
     step("measuring bundle sizes");
     bench::sizes(&mut report, &tools)?;
 
-    let state = workspace::var_dir().join("bench-ssr");
-    let stack = stack::start(
-        &tools,
-        &stack::Options {
-            profile: Profile::Release,
-            ..stack::Options::new(free_port()?, &state)
-        },
-    )?;
+    let (stack, state) = bench::release_stack(&tools, "bench-ssr")?;
     step("measuring render times");
     render_times(&mut report, &stack)?;
     step("measuring listing pages through nginx");

@@ -62,6 +62,20 @@ pub fn rendered(html: String, took: Duration, build: &str, audience: Audience) -
         .body(html)
 }
 
+/// Runs `render` and answers what it drew ([`rendered`], timed), or [`none`] when it could
+/// not draw the fragment (the slot is left to the browser).
+pub fn render(
+    build: &str,
+    audience: Audience,
+    render: impl FnOnce() -> Option<String>,
+) -> HttpResponse {
+    let started = std::time::Instant::now();
+    match render() {
+        Some(html) => rendered(html, started.elapsed(), build, audience),
+        None => none(build, NotRendered::BrowserOnly),
+    }
+}
+
 /// Nothing rendered: the shell's slot is drawn in the browser, as without server rendering.
 /// `why` goes along as `X-Not-Rendered` (for people reading logs and tests).
 ///

@@ -14,7 +14,6 @@ use crate::startup::State;
 use account_mfe::BUILD;
 use actix_web::{web, HttpRequest, HttpResponse};
 use platform::fragment::{self, Audience, NotRendered};
-use std::time::Instant;
 
 pub async fn menu(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
     if !state.live.is_own() {
@@ -24,11 +23,9 @@ pub async fn menu(request: HttpRequest, state: web::Data<State>) -> HttpResponse
         .verifier
         .identify(&request)
         .map(|identity| identity.first_name);
-    let started = Instant::now();
-    match account_mfe::ssr::render_menu(first_name, &fragment::page_address(&request)) {
-        Some(html) => fragment::rendered(html, started.elapsed(), BUILD, Audience::Shopper),
-        None => fragment::none(BUILD, NotRendered::BrowserOnly),
-    }
+    fragment::render(BUILD, Audience::Shopper, || {
+        account_mfe::ssr::render_menu(first_name, &fragment::page_address(&request))
+    })
 }
 
 pub async fn page(
@@ -45,9 +42,7 @@ pub async fn page(
     } else {
         format!("/{path}?{query}")
     };
-    let started = Instant::now();
-    match account_mfe::ssr::render_page(&page) {
-        Some(html) => fragment::rendered(html, started.elapsed(), BUILD, Audience::Anyone),
-        None => fragment::none(BUILD, NotRendered::BrowserOnly),
-    }
+    fragment::render(BUILD, Audience::Anyone, || {
+        account_mfe::ssr::render_page(&page)
+    })
 }

@@ -19,7 +19,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use cart_mfe::ssr::{self, Answer, Need, Part};
 use cart_mfe::BUILD;
 use platform::fragment::{self, answer_of, Audience, NotRendered};
-use std::time::Instant;
 
 pub async fn badge(request: HttpRequest, state: web::Data<State>) -> HttpResponse {
     render(Part::Badge, &request, &state).await
@@ -56,9 +55,7 @@ async fn render(part: Part, request: &HttpRequest, state: &State) -> HttpRespons
         };
         answers.push((need.url(), Answer { status, body }));
     }
-    let started = Instant::now();
-    match ssr::render(&part, &fragment::page_address(request), answers) {
-        Some(html) => fragment::rendered(html, started.elapsed(), BUILD, Audience::Shopper),
-        None => fragment::none(BUILD, NotRendered::BrowserOnly),
-    }
+    fragment::render(BUILD, Audience::Shopper, || {
+        ssr::render(&part, &fragment::page_address(request), answers)
+    })
 }

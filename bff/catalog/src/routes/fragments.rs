@@ -14,7 +14,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use catalog_mfe::ssr::{self, Answer, Needs, Route};
 use catalog_mfe::BUILD;
 use platform::fragment::{self, answer_of, Audience, NotRendered};
-use std::time::Instant;
 
 pub async fn page(
     path: web::Path<String>,
@@ -42,9 +41,5 @@ pub async fn page(
         Some((url, Some((status, body)))) => vec![(url, Answer { status, body })],
         None => Vec::new(),
     };
-    let started = Instant::now();
-    match ssr::render(route, answers) {
-        Some(html) => fragment::rendered(html, started.elapsed(), BUILD, Audience::Anyone),
-        None => fragment::none(BUILD, NotRendered::BrowserOnly),
-    }
+    fragment::render(BUILD, Audience::Anyone, || ssr::render(route, answers))
 }
